@@ -1,0 +1,27 @@
+# Two commands set up everything on a fresh machine (Python >= 3.12 and pip):
+#   make run    install ecosim into .venv and run scenarios/baseline.yaml
+#   make test   install ecosim with its test extras into .venv and run the test suite
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+
+.PHONY: run test install install-test clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+install: $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+
+install-test: $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+
+run: install
+	$(BIN)/ecosim run scenarios/baseline.yaml
+
+test: install-test
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf $(VENV) build *.egg-info

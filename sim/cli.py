@@ -1,0 +1,154 @@
+"""The ``ecosim`` command line: it only parses arguments and calls library functions.
+
+Exit codes: 0 success, 2 bad input (scenario, experiment, arguments), 1 internal
+error. Errors are one readable message on stderr; ``--debug`` shows the traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from sim.errors import ScenarioError
+
+__all__ = ["main", "build_parser"]
+
+EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but bad arguments exit with code 2 and one line (argparse's own convention)."""
+
+    def error(self, message: str):  # noqa: D102
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_BAD_INPUT, f"ecosim: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Build the ``ecosim`` argument parser with one sub-command per task."""
+    parser = _Parser(prog="ecosim", description="Agent-based simulation of B2B partner ecosystems: run "
+                                                "scenarios, compare incentive designs, sweep parameters.")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
+
+    run = sub.add_parser("run", help="run a scenario file and write a run directory",
+                         description="Run a scenario's replications, write manifest.json, quarterly.parquet, "
+                                     "partners.parquet and summary.csv, and print a summary table.")
+    run.add_argument("scenario", type=Path, help="scenario YAML file (see scenarios/)")
+    run.add_argument("--replications", type=int, help="override simulation.replications")
+    run.add_argument("--seed", type=int, help="override simulation.seed")
+    run.add_argument("--quarters", type=int, help="override simulation.quarters")
+    run.add_argument("--out", type=Path, help="run directory (default results/<name>/<time>-<hash>)")
+    run.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY.PATH=VALUE",
+                     help="override any scenario key, e.g. --set partners.var.margin=0.25 (repeatable)")
+    run.add_argument("--workers", type=int, default=1, help="processes for replications (default 1)")
+    run.set_defaults(handler=_cmd_run)
+
+    validate = sub.add_parser("validate", help="check a scenario file without running it")
+    validate.add_argument("scenario", type=Path)
+    validate.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY.PATH=VALUE")
+    validate.set_defaults(handler=_cmd_validate)
+
+    schema = sub.add_parser("schema", help="print the JSON Schema of scenario files")
+    schema.set_defaults(handler=_cmd_schema)
+    return parser
+
+
+def _cmd_run(args) -> int:
+    from sim.runner import run_scenario
+    from sim.scenario import parse_overrides
+
+    if args.workers < 1:
+        raise ScenarioError(f"--workers {args.workers}: must be at least 1")
+    result = run_scenario(args.scenario, parse_overrides(args.overrides), replications=args.replications,
+                          seed=args.seed, quarters=args.quarters, out=args.out, workers=args.workers)
+    print(format_summary(result))
+    print(f"\nResults: {result.path}")
+    return EXIT_OK
+
+
+def _cmd_validate(args) -> int:
+    from sim.scenario import load_scenario, parse_overrides
+
+    scenario = load_scenario(args.scenario, parse_overrides(args.overrides))
+    print(f"{args.scenario}: valid scenario '{scenario.name}' "
+          f"({scenario.simulation.replications} replications x {scenario.simulation.quarters} quarters)")
+    return EXIT_OK
+
+
+def _cmd_schema(args) -> int:
+    from sim.scenario import json_schema
+
+    print(json.dumps(json_schema(), indent=2))
+    return EXIT_OK
+
+
+CURRENCY_METRICS = {"revenue", "arr", "revenue_partner_sourced", "revenue_partner_influenced",
+                    "revenue_marketplace", "program_cost", "vendor_net_revenue", "avg_deal_size"}
+SHARE_METRICS = {"ecosystem_contribution", "activation_rate", "win_rate"}
+
+
+def _fmt(metric: str, value: float) -> str:
+    if pd.isna(value):
+        return "n/a"
+    if metric in CURRENCY_METRICS:
+        for unit, size in (("B", 1e9), ("M", 1e6), ("K", 1e3)):
+            if abs(value) >= size:
+                return f"${value / size:,.2f}{unit}"
+        return f"${value:,.0f}"
+    if metric in SHARE_METRICS:
+        return f"{value:.1%}"
+    return f"{value:,.2f}" if abs(value) < 100 else f"{value:,.0f}"
+
+
+def format_summary(result) -> str:
+    """A readable table: final-quarter mean and 95% interval of the key metrics."""
+    from sim.metrics import KEY_METRICS
+
+    s = result.summary
+    final = s[s["statistic"] == "final_quarter"].set_index("metric")
+    m = result.manifest
+    lines = [f"{m['scenario_name']}: {m['replications']} replications x {m['quarters']} quarters, seed {m['seed']} "
+             f"({m['wall_seconds']:.1f} s)",
+             f"Final quarter (Q{m['quarters']}), mean and 95% interval across replications:",
+             f"  {'metric':<28}{'mean':>14}   {'95% interval':<28}"]
+    for metric in KEY_METRICS:
+        if metric in final.index:
+            row = final.loc[metric]
+            interval = f"[{_fmt(metric, row['ci_low'])}, {_fmt(metric, row['ci_high'])}]"
+            lines.append(f"  {metric:<28}{_fmt(metric, row['mean']):>14}   {interval:<28}")
+    fly = s[s["metric"] == "flywheel_quarter"].iloc[0]
+    reached = int(fly["replications"])
+    when = f"Q{fly['mean']:.1f} on average" if reached else "not reached"
+    lines.append(f"  partner-led revenue > 50% of revenue: {when} ({reached}/{m['replications']} replications)")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``ecosim`` console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.handler(args)
+    except ScenarioError as exc:
+        if args.debug:
+            raise
+        print(f"ecosim: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("ecosim: interrupted; no partial results were kept", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - one readable line instead of a traceback
+        if args.debug:
+            raise
+        print(f"ecosim: internal error: {type(exc).__name__}: {exc} (rerun with --debug for details)",
+              file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,142 @@
+"""The customer population: one entry per customer in numpy arrays, updated per quarter.
+
+Customers are far too many to be Python objects, so their state is a set of arrays
+indexed by graph node. Every customer is in exactly one state (``prospect``,
+``opportunity``, ``active``, ``churned``), so customers are conserved by construction.
+
+Rules in this module, each with its source:
+
+* :meth:`CustomerPopulation.peer_adopted_share` — word of mouth: the share of a
+  customer's peers who are customers (Bass 1969 imitation term; on a graph, as in
+  network diffusion models such as Delre et al. 2007).
+* :meth:`CustomerPopulation.renew` — annual renewals; churn by segment, lowered for
+  customers with partner services attached (seed 002: services wraps "increase
+  stickiness"; SI-delivered deals are stickier, case study 2).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+
+__all__ = ["CUSTOMER_STATES", "CHANNELS", "CustomerPopulation"]
+
+CUSTOMER_STATES: tuple[str, ...] = ("prospect", "opportunity", "active", "churned")
+PROSPECT, OPPORTUNITY, ACTIVE, CHURNED = range(len(CUSTOMER_STATES))
+
+# Who brought the customer in (DESIGN.md revenue columns).
+CHANNELS: tuple[str, ...] = ("direct", "partner_sourced", "partner_influenced", "marketplace")
+DIRECT, SOURCED, INFLUENCED, MARKETPLACE = range(len(CHANNELS))
+
+QUARTERS_PER_YEAR = 4
+
+
+class CustomerPopulation:
+    """Customer state arrays and the vectorised rules that update them."""
+
+    def __init__(self, segment: np.ndarray, direct_owned: np.ndarray,
+                 peers: sp.csr_matrix | None, fully_mixed: bool):
+        n = segment.size
+        self.size = n
+        self.segment = segment.astype(np.int8)
+        self.direct_owned = direct_owned
+        self.peers = peers
+        self.fully_mixed = fully_mixed
+        self.degree = None if peers is None else np.asarray(peers.sum(axis=1)).ravel()
+        self.state = np.zeros(n, dtype=np.int8)
+        self.channel = np.zeros(n, dtype=np.int8)
+        self.partner = np.full(n, -1, dtype=np.int64)
+        self.contract_value = np.zeros(n)
+        self.start_quarter = np.full(n, -1, dtype=np.int64)
+        self.services = np.zeros(n, dtype=bool)
+        self.churn_multiplier = np.ones(n)
+        # The open opportunity of each customer (at most one).
+        self.close_quarter = np.full(n, -1, dtype=np.int64)
+        self.win_prob = np.zeros(n)
+        self.opportunity_value = np.zeros(n)
+
+    # ------------------------------------------------------------------ queries
+    def active_mask(self) -> np.ndarray:
+        """Boolean mask of paying customers."""
+        return self.state == ACTIVE
+
+    def counts(self) -> np.ndarray:
+        """Customers per state (sums to the population size)."""
+        return np.bincount(self.state, minlength=len(CUSTOMER_STATES))
+
+    def peer_adopted_share(self) -> np.ndarray:
+        """Share of each customer's peers who are paying customers (``f_i``).
+
+        ``complete``: fully mixed, f_i = adopted others / (N - 1), computed in O(N)
+        without building N^2 edges. No graph (``none``): f_i = 0.
+        """
+        active = self.active_mask()
+        if self.fully_mixed:
+            return (active.sum() - active) / max(self.size - 1, 1)
+        if self.peers is None:
+            return np.zeros(self.size)
+        adopted_peers = self.peers @ active.astype(np.float32)
+        return np.divide(adopted_peers, self.degree, out=np.zeros(self.size), where=self.degree > 0)
+
+    def quarterly_revenue(self) -> np.ndarray:
+        """Revenue recognised this quarter per customer (a quarter of contract value)."""
+        return np.where(self.active_mask(), self.contract_value / QUARTERS_PER_YEAR, 0.0)
+
+    # ------------------------------------------------------------------ updates
+    def open_opportunities(self, ids, quarter, close_quarter, win_prob, value, channel, partner) -> None:
+        """Move prospects ``ids`` into the pipeline with the given deal terms."""
+        self.state[ids] = OPPORTUNITY
+        self.close_quarter[ids] = np.maximum(close_quarter, quarter)
+        self.win_prob[ids] = win_prob
+        self.opportunity_value[ids] = value
+        self.channel[ids] = channel
+        self.partner[ids] = partner
+
+    def close_due(self, quarter: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        """Resolve opportunities closing this quarter: won ones become customers.
+
+        Returns:
+            (won ids, lost ids). Lost opportunities return to the prospect pool.
+        """
+        due = np.flatnonzero((self.state == OPPORTUNITY) & (self.close_quarter == quarter))
+        won_mask = rng.random(due.size) < self.win_prob[due]
+        won, lost = due[won_mask], due[~won_mask]
+        self.state[won] = ACTIVE
+        self.contract_value[won] = self.opportunity_value[won]
+        self.start_quarter[won] = quarter
+        self.state[lost] = PROSPECT
+        self.channel[lost] = DIRECT
+        self.partner[lost] = -1
+        self.close_quarter[due] = -1
+        return won, lost
+
+    def attach_services(self, ids: np.ndarray, attach_prob: np.ndarray, retention_effect: np.ndarray,
+                        rng: np.random.Generator) -> None:
+        """Attach partner services to new customers; attached customers churn less."""
+        attached = rng.random(ids.size) < attach_prob
+        self.services[ids] = attached
+        self.churn_multiplier[ids] = np.where(attached, 1.0 - retention_effect, 1.0)
+
+    def renew(self, quarter: int, annual_churn: np.ndarray, expansion: float,
+              rng: np.random.Generator, churn_enabled: bool) -> tuple[np.ndarray, np.ndarray]:
+        """Annual renewals: customers at a contract anniversary renew or churn.
+
+        Churn probability is the segment's annual churn times the customer's churn
+        multiplier (below 1 with services attached). Renewing services-attached
+        customers expand their contract by ``expansion``.
+
+        Returns:
+            (renewed ids, churned ids).
+        """
+        tenure = quarter - self.start_quarter
+        due = np.flatnonzero(self.active_mask() & (tenure > 0) & (tenure % QUARTERS_PER_YEAR == 0))
+        if churn_enabled:
+            p_churn = annual_churn[self.segment[due]] * self.churn_multiplier[due]
+            churn_mask = rng.random(due.size) < p_churn
+        else:
+            churn_mask = np.zeros(due.size, dtype=bool)
+        churned, renewed = due[churn_mask], due[~churn_mask]
+        self.state[churned] = CHURNED
+        grow = renewed[self.services[renewed]]
+        self.contract_value[grow] *= 1.0 + expansion
+        return renewed, churned

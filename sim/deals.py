@@ -1,0 +1,208 @@
+"""Opportunities: who creates them, who claims them, and on what terms they close.
+
+Rules in this module, each with its source:
+
+* :func:`adoption_hazard` — per quarter a prospect enters a buying process with hazard
+  ``min(1, p_i + q * f_i)``; ``p_i`` is the vendor's marketing plus the reach of the
+  partners covering the account plus marketplace reach (Bass 1969; DESIGN.md
+  mechanisms table). With no partners and a complete peer graph this is discrete
+  Bass diffusion.
+* :func:`attribute_sources` — competing hazards: each new opportunity is credited to
+  one source with probability proportional to that source's share of the hazard.
+* :func:`influence` — a customer who arrives by marketing or word of mouth asks the
+  partner already serving the account (seed 002: "customers begin asking their
+  existing partners about your solution"): the deal becomes partner-influenced.
+* :func:`resolve_conflicts` — two claimants on one opportunity are a conflict; the
+  deal-registration rule decides who gets it and the loser's alignment falls
+  (seed 002 "partner conflict or deal-registration overlaps").
+* :func:`deal_terms` — deal size, sales cycle and win rate by segment and by the
+  partner type that sells it (seed 002 partner-type table; SI deals larger, longer).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+from sim.customers import DIRECT, INFLUENCED, MARKETPLACE, SOURCED
+
+__all__ = [
+    "adoption_hazard",
+    "attribute_sources",
+    "sample_partner_per_row",
+    "influence",
+    "resolve_conflicts",
+    "deal_terms",
+    "NewOpportunities",
+]
+
+DEAL_SIZE_SIGMA = 0.3  # lognormal spread of contract values around the segment mean (assumption)
+MAX_WIN_PROB = 0.95  # no seller wins every deal, except in the idealised Bass limit (win rate 1)
+
+
+@dataclass
+class NewOpportunities:
+    """The opportunities opened this quarter, before their terms are set."""
+
+    ids: np.ndarray  # customer ids
+    channel: np.ndarray  # DIRECT, SOURCED, INFLUENCED or MARKETPLACE
+    partner: np.ndarray  # partner id or -1
+    contested: np.ndarray  # a partner lost (or a direct rep conceded) a claim on it
+
+
+def adoption_hazard(innovation: float, imitation: float, partner_push: np.ndarray,
+                    marketplace_push: np.ndarray, peer_share: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Return (hazard, direct part, partner part, marketplace part, word-of-mouth part)."""
+    wom = imitation * peer_share
+    total = innovation + partner_push + marketplace_push + wom
+    return np.minimum(1.0, total), innovation, partner_push, marketplace_push, wom
+
+
+def attribute_sources(u: np.ndarray, direct: float, partner: np.ndarray, market: np.ndarray,
+                      wom: np.ndarray) -> np.ndarray:
+    """Credit each new opportunity to one source, proportionally to its share of the hazard.
+
+    ``u`` are uniform draws in [0, 1). Word of mouth and vendor marketing are both
+    closed by the vendor (channel DIRECT) unless a partner influences them later.
+    """
+    total = direct + partner + market + wom
+    x = u * total
+    channel = np.full(u.size, DIRECT, dtype=np.int8)
+    channel[(x >= direct) & (x < direct + partner)] = SOURCED
+    channel[(x >= direct + partner) & (x < direct + partner + market)] = MARKETPLACE
+    return channel
+
+
+def sample_partner_per_row(cover: sp.csr_matrix, rows: np.ndarray, weights: np.ndarray,
+                           rng: np.random.Generator, exclude: np.ndarray | None = None) -> np.ndarray:
+    """For each row (customer), draw one covering partner with probability ~ ``weights``.
+
+    Args:
+        cover: customers x partners coverage matrix (CSR).
+        rows: customer ids to draw for.
+        weights: non-negative weight per partner.
+        rng: random generator.
+        exclude: optional partner id per row to leave out (-1 for none).
+
+    Returns:
+        A partner id per row, or -1 where no covering partner has positive weight.
+    """
+    if rows.size == 0:
+        return np.empty(0, dtype=np.int64)
+    sub = cover[rows]
+    cols = sub.indices
+    w = weights[cols].astype(float)
+    row_of = np.repeat(np.arange(rows.size), np.diff(sub.indptr))
+    if exclude is not None:
+        w[cols == exclude[row_of]] = 0.0
+    cum = np.cumsum(w)
+    row_end = np.concatenate([[0.0], cum])[sub.indptr[1:]]
+    row_start = np.concatenate([[0.0], cum])[sub.indptr[:-1]]
+    totals = row_end - row_start
+    target = row_start + rng.random(rows.size) * totals
+    pos = np.searchsorted(cum, target, side="right")
+    pos = np.minimum(pos, max(cols.size - 1, 0))
+    chosen = np.where(totals > 0, cols[pos] if cols.size else -1, -1)
+    return chosen.astype(np.int64)
+
+
+def influence(ids: np.ndarray, channel: np.ndarray, partner: np.ndarray, cover: sp.csr_matrix,
+              engagement: np.ndarray, rng: np.random.Generator) -> None:
+    """Turn direct opportunities in partner-served accounts into partner-influenced ones.
+
+    One covering partner is drawn with probability proportional to its engagement
+    (effort share x productivity) and co-sells the deal with probability equal to
+    that engagement. Modifies ``channel`` and ``partner`` in place.
+    """
+    direct = np.flatnonzero(channel == DIRECT)
+    candidate = sample_partner_per_row(cover, ids[direct], engagement, rng)
+    has = candidate >= 0
+    engaged = np.zeros(direct.size, dtype=bool)
+    engaged[has] = rng.random(int(has.sum())) < engagement[candidate[has]]
+    channel[direct[engaged]] = INFLUENCED
+    partner[direct[engaged]] = candidate[engaged]
+
+
+def resolve_conflicts(opps: NewOpportunities, cover: sp.csr_matrix, engagement: np.ndarray,
+                      direct_owned: np.ndarray, rule: str, direct_claims: bool,
+                      rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, int]:
+    """Settle opportunities that two claimants register.
+
+    Claimants of a partner-sourced opportunity: the sourcing partner; another partner
+    covering the account, who registers it with probability equal to its engagement;
+    and the account's direct rep when the account is a direct named account and
+    ``direct_claims`` is true. Rules: ``first_registered`` (either claimant equally
+    likely to have registered first), ``partner_preferred`` and ``direct_preferred``
+    (decide partner-vs-direct claims; partner-vs-partner falls back to first-registered).
+
+    Modifies ``opps`` in place (the winner becomes the seller; a partner that loses to
+    the direct rep leaves a direct deal).
+
+    Returns:
+        (ids of partners that lost a claim, bool per opportunity: partner won against a
+        direct rep, number of conflicts).
+    """
+    sourced = np.flatnonzero(opps.channel == SOURCED)
+    ids = opps.ids[sourced]
+    owner = opps.partner[sourced]
+    losers: list[np.ndarray] = []
+    partner_beat_direct = np.zeros(opps.ids.size, dtype=bool)
+
+    # Partner vs partner.
+    other = sample_partner_per_row(cover, ids, engagement, rng, exclude=owner)
+    has_other = other >= 0
+    claims = np.zeros(ids.size, dtype=bool)
+    claims[has_other] = rng.random(int(has_other.sum())) < engagement[other[has_other]]
+    other_wins = claims & (rng.random(ids.size) < 0.5)
+    losers.append(np.where(other_wins, owner, other)[claims])
+    owner = np.where(other_wins, other, owner)
+    opps.partner[sourced] = owner
+    n_conflicts = int(claims.sum())
+
+    # Partner vs direct rep in named accounts.
+    direct_claim = direct_owned[ids] & direct_claims
+    n_conflicts += int(direct_claim.sum())
+    if rule == "partner_preferred":
+        partner_wins = np.ones(ids.size, dtype=bool)
+    elif rule == "direct_preferred":
+        partner_wins = np.zeros(ids.size, dtype=bool)
+    else:
+        partner_wins = rng.random(ids.size) < 0.5
+    direct_wins = direct_claim & ~partner_wins
+    losers.append(owner[direct_wins])
+    partner_beat_direct[sourced[direct_claim & partner_wins]] = True
+    opps.channel[sourced[direct_wins]] = DIRECT
+    opps.partner[sourced[direct_wins]] = -1
+    opps.contested[sourced[claims | direct_claim]] = True
+    return np.concatenate(losers), partner_beat_direct, n_conflicts
+
+
+def deal_terms(opps: NewOpportunities, segment: np.ndarray, seg_value: np.ndarray, seg_cycle: np.ndarray,
+               seg_win: np.ndarray, readiness: float, partners, partner_beat_direct: np.ndarray,
+               direct_resistance: float, rng: np.random.Generator) -> tuple[np.ndarray, ...]:
+    """Contract value, close quarter offset and win probability of each new opportunity.
+
+    * value: the segment's mean contract value x the selling partner type's deal-size
+      multiplier (SI and GSI deals are larger) x lognormal noise (mean 1);
+    * cycle: the segment's sales cycle + the partner type's extra quarters (SIs longer,
+      marketplaces shorter), never negative;
+    * win probability: the segment's win rate x product readiness x (1 + the partner's
+      win-rate lift, halved until certified), lowered by ``direct_resistance`` when a
+      partner won the account against the direct rep; capped at 0.95 unless the
+      segment's own win rate is 1 (the idealised Bass limit).
+    """
+    seg = segment[opps.ids]
+    pid = opps.partner
+    has_partner = pid >= 0
+    safe = np.where(has_partner, pid, 0)
+    multiplier = np.where(has_partner, partners.deal_size_multiplier[safe], 1.0)
+    noise = rng.lognormal(-0.5 * DEAL_SIZE_SIGMA**2, DEAL_SIZE_SIGMA, size=seg.size)
+    value = seg_value[seg] * multiplier * noise
+    cycle = np.maximum(0, seg_cycle[seg] + np.where(has_partner, partners.sales_cycle_extra[safe], 0))
+    lift = np.where(has_partner, partners.win_rate_lift[safe] * np.where(partners.certified[safe], 1.0, 0.5), 0.0)
+    win = seg_win[seg] * readiness * (1.0 + lift)
+    win = np.where(partner_beat_direct, win * (1.0 - direct_resistance), win)
+    cap = np.where(seg_win[seg] >= 1.0, 1.0, MAX_WIN_PROB)
+    return value, cycle, np.clip(win, 0.0, cap)

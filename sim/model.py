@@ -1,0 +1,352 @@
+"""The ecosystem model: one Mesa step is one quarter.
+
+Order of events in a quarter (:meth:`EcosystemModel.step`):
+
+1. the vendor ages and its Partner Maturity Index stage is re-assessed;
+2. routes to market are counted and enablement quality set by attention;
+3. partners progress through onboarding ramp and certification;
+4. the vendor and the distributors recruit partners;
+5. partner managers take queued partners into onboarding (the capacity limit);
+6. partners split their seller effort across the vendors they carry;
+7. customers renew or churn, due opportunities close, new opportunities open
+   (adoption hazard, attribution, influence, deal-registration conflicts);
+8. revenue is recognised and partners are paid;
+9. partners are marked active, dormant or churned by their recent activity;
+10. the quarter's metrics are recorded.
+"""
+
+from __future__ import annotations
+
+import mesa
+import numpy as np
+
+from sim import agents as ag
+from sim import deals
+from sim.agents import PartnerAgent, PartnerPopulation, VendorAgent
+from sim.customers import MARKETPLACE, SOURCED, CustomerPopulation
+from sim.network import coverage_matrix, peer_graph
+from sim.partner_types import MIN_STAGE_OF_TYPE, PARTNER_TYPES, SEGMENTS
+from sim.recorder import Recorder
+
+__all__ = ["EcosystemModel"]
+
+STAGE2_AGE_QUARTERS = 8  # seed 002 PMI: stage 1 is years 0-2
+STAGE3_AGE_QUARTERS = 12  # seed 002 PMI: stage 3 from year 3
+
+
+def stochastic_round(x: float, rng: np.random.Generator) -> int:
+    """Round ``x`` up with probability equal to its fractional part (unbiased capacity)."""
+    base = int(np.floor(x))
+    return base + int(rng.random() < x - base)
+
+
+class EcosystemModel(mesa.Model):
+    """A focal vendor, its rivals, partners and customers; one step per quarter.
+
+    Args:
+        scenario: a validated :class:`sim.scenario.Scenario`.
+        rng: the replication's ``numpy.random.Generator`` (or a seed).
+    """
+
+    def __init__(self, scenario, rng=None):
+        super().__init__(rng=np.random.default_rng(rng))
+        self.config = scenario
+        market, vendor = scenario.market, scenario.vendor
+        self.segment_value = np.array([_seg(market, s, "annual_contract_value") for s in SEGMENTS])
+        self.segment_cycle = np.array([_seg(market, s, "sales_cycle_quarters") for s in SEGMENTS], dtype=int)
+        self.segment_win = np.array([_seg(market, s, "win_rate") for s in SEGMENTS])
+        self.segment_churn = np.array([_seg(market, s, "annual_churn") for s in SEGMENTS])
+        shares = np.array([_seg(market, s, "share") for s in SEGMENTS])
+
+        segment = self.rng.choice(len(SEGMENTS), size=market.customers, p=shares / shares.sum())
+        direct_cover = np.array([vendor.direct_coverage.get(s, 0.0) for s in SEGMENTS])
+        direct_owned = self.rng.random(market.customers) < direct_cover[segment]
+        wom = market.word_of_mouth
+        peers = peer_graph(wom.graph, market.customers, wom.mean_degree, wom.rewiring, self.rng)
+        self.customers = CustomerPopulation(segment, direct_owned, peers, fully_mixed=wom.graph == "complete")
+
+        self.partners = PartnerPopulation(scenario, self.rng)
+        self.cover = coverage_matrix(segment, self.partners.accounts, self.partners.segment_fit, self.rng)
+        self.cover_by_partner = self.cover.T.tocsr()
+        self.accounts_covered = np.asarray(self.cover_by_partner.sum(axis=1)).ravel()
+
+        self.vendor = VendorAgent(self, "focal", focal=True)
+        self.rivals = [VendorAgent(self, f"rival_{i + 1}", focal=False) for i in range(scenario.rivals.count)]
+        PartnerAgent.create_agents(self, self.partners.size, index=list(range(self.partners.size)))
+
+        self.age = vendor.age_quarters
+        self.readiness = vendor.product_readiness
+        self.stage = max(vendor.stage or 1, self._derived_stage(customers=0, arr=0.0))
+        self.route_quality = 1.0
+        self.routes_active = 0
+        self.recorder = Recorder(self, scenario.simulation.quarters)
+
+    # ------------------------------------------------------------------ stage
+    def _derived_stage(self, customers: int, arr: float) -> int:
+        """Partner Maturity Index stage from age, customers and ARR (seed 002 PMI table)."""
+        v = self.config.vendor
+        if self.age >= STAGE3_AGE_QUARTERS and arr >= v.stage3_arr:
+            return 3
+        if self.age >= STAGE2_AGE_QUARTERS and customers >= v.stage2_customers:
+            return 2
+        return 1
+
+    def _update_stage(self) -> None:
+        """Age the vendor; stage only moves up; readiness grows with design feedback."""
+        self.age += 1
+        active = self.customers.active_mask()
+        arr = float(self.customers.contract_value[active].sum())
+        self.stage = max(self.stage, self._derived_stage(int(active.sum()), arr))
+        self.readiness = min(1.0, self.readiness + self.config.vendor.readiness_gain_per_quarter)
+
+    @property
+    def credibility(self) -> float:
+        """The vendor's credibility with partners at its current stage."""
+        return self.config.vendor.credibility[str(self.stage)]
+
+    # ------------------------------------------------------------------ routes
+    def _update_routes(self) -> None:
+        """Count active routes to market; beyond capacity, enablement quality drops.
+
+        Seed 002: "don't pursue more than two to three ecosystem motions at a time";
+        each motion "requires significant investment in enablement ... and ongoing
+        relationship management". Quality = min(1, route_capacity / routes).
+        """
+        p = self.partners
+        partnered = p.in_states(*ag.PARTNERED_STATES)
+        self.routes_active = len(set(p.route[partnered]))
+        self.route_quality = min(1.0, self.config.vendor.route_capacity / max(self.routes_active, 1))
+
+    # ------------------------------------------------------------------ lifecycle
+    def _progress_lifecycle(self, t: int) -> None:
+        """Onboarding ramp and certification countdowns (seed 001: ramp time, certification)."""
+        p = self.partners
+        ramping = (p.state == ag.ONBOARDING) & (p.ramp_left > 0)
+        p.ramp_left[ramping] -= 1
+        ready = np.flatnonzero((p.state == ag.ONBOARDING) & (p.ramp_left == 0))
+        p.state[ready] = ag.ENABLED
+        p.selling_since[ready] = t
+        p.cert_left[ready] = p.certification_quarters[ready]
+        studying = p.in_states(*ag.SELLING_STATES) & ~p.certified & (p.recruited_quarter >= 0)
+        studying &= ~np.isin(np.arange(p.size), ready)
+        p.cert_left[studying] = np.maximum(p.cert_left[studying] - 1, 0)
+        done = studying & (p.cert_left == 0)
+        p.certified[done] = True
+        p.state[done & (p.state == ag.ENABLED)] = ag.CERTIFIED
+
+    def _acceptance(self, ids: np.ndarray) -> np.ndarray:
+        p = self.partners
+        return ag.acceptance_probability(p.margin[ids], p.default_margin[ids], p.services_attach[ids],
+                                         self.credibility, p.installed_share[ids],
+                                         self.config.partners.behavior)
+
+    def _recruit(self, t: int) -> int:
+        """Vendor outreach plus distributors' cascade; returns partners recruited."""
+        return self._vendor_outreach(t) + self._distributor_cascade(t)
+
+    def _vendor_outreach(self, t: int) -> int:
+        """Partner managers approach prospects; each accepts with the acceptance probability.
+
+        Types above the vendor's PMI stage are not approached when stage gates are on
+        (seed 002: "Stage 2 ... VARs, Regional SIs, Resellers"; "Stage 3 ... GSIs,
+        Distributors").
+        """
+        p, v = self.partners, self.config.vendor
+        eligible = (p.state == ag.PROSPECT) & (p.parent < 0)
+        if v.enforce_stage_gates:
+            min_stage = np.array([MIN_STAGE_OF_TYPE[name] for name in PARTNER_TYPES])[p.type_index]
+            eligible &= min_stage <= self.stage
+        candidates = np.flatnonzero(eligible)
+        slots = stochastic_round(v.partner_managers * v.outreach_per_manager * self.route_quality, self.rng)
+        if candidates.size == 0 or slots == 0:
+            return 0
+        approached = self.rng.choice(candidates, size=min(slots, candidates.size), replace=False)
+        joined = approached[self.rng.random(approached.size) < self._acceptance(approached)]
+        p.state[joined] = ag.ONBOARDING
+        p.recruited_quarter[joined] = t
+        p.ramp_left[joined] = -1  # queue for a partner manager
+        return int(joined.size)
+
+    def _distributor_cascade(self, t: int) -> int:
+        """Enabled distributors recruit and enable resellers from their own network.
+
+        Seed 002 case study 1: "the distributor became the primary orchestrator,
+        responsible for onboarding and managing downstream resellers", so cascaded
+        resellers do not wait for the vendor's partner managers; the vendor pays a
+        share of their enablement (``cascade_cost_share``).
+        """
+        p = self.partners
+        recruited = 0
+        productivity = p.productivity(self.route_quality)
+        for dist in np.flatnonzero(p.is_distributor & p.in_states(*ag.SELLING_STATES)):
+            network = np.flatnonzero((p.parent == dist) & (p.state == ag.PROSPECT))
+            capacity = stochastic_round(p.resellers_per_quarter[dist] * productivity[dist]
+                                        * p.effort_share[dist], self.rng)
+            if network.size == 0 or capacity == 0:
+                continue
+            approached = self.rng.choice(network, size=min(capacity, network.size), replace=False)
+            joined = approached[self.rng.random(approached.size) < self._acceptance(approached)]
+            p.state[joined] = ag.ONBOARDING
+            p.recruited_quarter[joined] = t
+            p.ramp_left[joined] = p.ramp_quarters[joined]
+            self.recorder.enablement_spend += float(
+                (p.enablement_cost[joined] * p.cascade_cost_share[dist]).sum())
+            recruited += joined.size
+        return recruited
+
+    def _assign_enablement(self) -> None:
+        """Partner managers take queued recruits into onboarding, first come first served.
+
+        The capacity limit (seed 002: "under-resourced teams ... can unintentionally
+        become a bottleneck"): managers x onboardings per manager x route quality.
+        """
+        p, v = self.partners, self.config.vendor
+        queue = np.flatnonzero((p.state == ag.ONBOARDING) & (p.ramp_left < 0))
+        slots = stochastic_round(v.partner_managers * v.onboardings_per_manager * self.route_quality, self.rng)
+        if queue.size == 0 or slots == 0:
+            return
+        order = queue[np.argsort(p.recruited_quarter[queue], kind="stable")][:slots]
+        p.ramp_left[order] = p.ramp_quarters[order]
+        self.recorder.enablement_spend += float(p.enablement_cost[order].sum())
+
+    # ------------------------------------------------------------------ effort
+    def _update_installed_share(self) -> None:
+        """Share of each partner's accounts that already use the focal product."""
+        active = self.customers.active_mask().astype(np.float32)
+        customers_in_book = self.cover_by_partner @ active
+        self.partners.installed_share = np.divide(customers_in_book, self.accounts_covered,
+                                                  out=np.zeros(self.partners.size),
+                                                  where=self.accounts_covered > 0)
+
+    def _split_effort(self) -> np.ndarray:
+        """Partners split seller effort across vendors by expected profit (logit).
+
+        Returns each partner's engagement with the focal vendor: effort share x
+        productivity (0 for partners not selling).
+        """
+        p, sc = self.partners, self.config
+        fit_win = p.segment_fit @ self.segment_win
+        focal_win = fit_win * self.readiness * (1.0 + p.win_rate_lift)
+        focal_profit = ag.expected_profit_per_value(p.margin, focal_win, p.deal_size_multiplier,
+                                                    p.services_attach, sc.market.services_ratio)
+        rival_profit = ag.expected_profit_per_value(p.default_margin * sc.rivals.margin_ratio,
+                                                    sc.rivals.win_rate, p.deal_size_multiplier,
+                                                    sc.rivals.services_attach, sc.market.services_ratio)
+        share = ag.effort_split(focal_profit, rival_profit, p.alignment, p.installed_share,
+                                sc.rivals.installed_share, sc.rivals.count, sc.partners.behavior)
+        share = np.where(p.is_marketplace, 1.0, share)  # a listing needs no seller effort
+        p.effort_share = np.where(p.in_states(*ag.PARTNERED_STATES), share, 0.0)
+        return p.effort_share * p.productivity(self.route_quality)
+
+    # ------------------------------------------------------------------ customers
+    def _customer_quarter(self, t: int, engagement: np.ndarray) -> None:
+        """Renewals, closing opportunities and new opportunities for every customer."""
+        c, rec, sc = self.customers, self.recorder, self.config
+        renewed, churned = c.renew(t, self.segment_churn, sc.market.services_expansion, self.rng,
+                                   sc.market.churn)
+        rec.note_renewals(renewed, churned)
+        self._close(t)
+        self._open(t, engagement)
+        self._close(t)  # deals with a zero-quarter cycle close in the quarter they open
+
+    def _close(self, t: int) -> None:
+        c, p = self.customers, self.partners
+        won, lost = c.close_due(t, self.rng)
+        partner = c.partner[won]
+        has = partner >= 0
+        attach = np.zeros(won.size)
+        effect = np.zeros(won.size)
+        attach[has] = p.services_attach[partner[has]]
+        effect[has] = p.retention_effect[partner[has]]
+        c.attach_services(won, attach, effect, self.rng)
+        self.recorder.note_closed(won, lost)
+
+    def _open(self, t: int, engagement: np.ndarray) -> None:
+        c, p, sc = self.customers, self.partners, self.config
+        reach = p.reach * engagement
+        partner_push = self.cover @ np.where(p.is_marketplace, 0.0, reach)
+        market_push_seg = (p.segment_fit * np.where(p.is_marketplace, reach, 0.0)[:, None]).sum(axis=0)
+        prospects = np.flatnonzero(c.state == 0)
+        peer_share = c.peer_adopted_share()[prospects]
+        hazard, direct, partner, market, wom = deals.adoption_hazard(
+            sc.market.adoption.innovation, sc.market.adoption.imitation, partner_push[prospects],
+            market_push_seg[c.segment[prospects]], peer_share)
+        entering = self.rng.random(prospects.size) < hazard
+        ids = prospects[entering]
+        channel = deals.attribute_sources(self.rng.random(ids.size), direct, partner[entering],
+                                          market[entering], wom[entering])
+        opps = deals.NewOpportunities(ids, channel, np.full(ids.size, -1, dtype=np.int64),
+                                      np.zeros(ids.size, dtype=bool))
+        sourced = channel == SOURCED
+        opps.partner[sourced] = deals.sample_partner_per_row(self.cover, ids[sourced],
+                                                             np.where(p.is_marketplace, 0.0, reach), self.rng)
+        on_market = channel == MARKETPLACE
+        opps.partner[on_market] = self._pick_marketplace(c.segment[ids[on_market]], reach)
+        deals.influence(ids, opps.channel, opps.partner, self.cover, np.where(p.is_marketplace, 0.0, engagement),
+                        self.rng)
+        losers, beat_direct, conflicts = deals.resolve_conflicts(
+            opps, self.cover, np.where(p.is_marketplace, 0.0, engagement), c.direct_owned,
+            sc.program.deal_registration, direct_claims=True, rng=self.rng)
+        p.alignment[losers] = np.maximum(0.0, p.alignment[losers] - sc.partners.behavior.conflict_alignment_penalty)
+        value, cycle, win = deals.deal_terms(opps, c.segment, self.segment_value, self.segment_cycle,
+                                             self.segment_win, self.readiness, p, beat_direct,
+                                             sc.program.direct_resistance, self.rng)
+        c.open_opportunities(opps.ids, t, t + cycle, win, value, opps.channel, opps.partner)
+        self.recorder.note_opened(opps, value, conflicts)
+
+    def _pick_marketplace(self, segments: np.ndarray, reach: np.ndarray) -> np.ndarray:
+        """Draw the marketplace that carries each marketplace transaction (~ its reach)."""
+        markets = np.flatnonzero(self.partners.is_marketplace)
+        if segments.size == 0 or markets.size == 0:
+            return np.full(segments.size, -1, dtype=np.int64)
+        weight = self.partners.segment_fit[markets][:, segments] * reach[markets][:, None]
+        cum = np.cumsum(weight, axis=0)
+        draw = self.rng.random(segments.size) * cum[-1]
+        return markets[np.minimum((cum < draw).sum(axis=0), markets.size - 1)]
+
+    # ------------------------------------------------------------------ partners
+    def _update_activity(self, t: int) -> None:
+        """Active with a recent opportunity, dormant without one, churned after long dormancy.
+
+        Seed 001: "monitor partner churn, performance drift"; seed 002 growth-stage
+        metric "activation rate - how many onboarded partners are actively driving
+        activity".
+        """
+        p, b = self.partners, self.config.partners.behavior
+        had = self.recorder.partner_opportunities > 0
+        wake = had & p.in_states(ag.ENABLED, ag.CERTIFIED, ag.DORMANT)
+        p.state[wake] = ag.ACTIVE
+        p.last_opportunity_quarter[had] = t
+        p.dormant_quarters[had] = 0
+        idle_since = np.maximum(p.last_opportunity_quarter, p.selling_since)
+        idle = ~had & p.in_states(ag.ENABLED, ag.CERTIFIED, ag.ACTIVE) & (t - idle_since >= b.dormant_after_quarters)
+        idle &= ~p.is_marketplace & ~p.is_distributor
+        p.state[idle] = ag.DORMANT
+        dormant = p.state == ag.DORMANT
+        p.dormant_quarters[dormant & ~idle] += 1
+        p.state[dormant & (p.dormant_quarters >= b.exit_after_quarters)] = ag.CHURNED
+        drift = np.clip(0.5 - p.alignment, -b.alignment_recovery, b.alignment_recovery)
+        p.alignment += drift
+
+    # ------------------------------------------------------------------ step
+    def step(self) -> None:
+        """Advance the ecosystem by one quarter."""
+        t = self.steps
+        self.recorder.start_quarter()
+        self._update_stage()
+        self._update_routes()
+        self._progress_lifecycle(t)
+        self._update_installed_share()
+        recruited = self._recruit(t)
+        self._assign_enablement()
+        engagement = self._split_effort()
+        self._customer_quarter(t, engagement)
+        self.recorder.pay_and_recognise(t)
+        self._update_activity(t)
+        self.recorder.end_quarter(t, recruited)
+
+
+def _seg(market, name: str, field: str) -> float:
+    seg = market.segments.get(name)
+    return getattr(seg, field) if seg is not None else 0.0
+

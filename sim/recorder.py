@@ -1,0 +1,229 @@
+"""Per-quarter accounting: revenue recognition, partner payouts and the recorded tables.
+
+The recorder is the model's ledger. Revenue is recognised per customer (a quarter of
+its contract value) and split by the channel that brought the customer in; partners
+are paid by their commercial model (seed 002 "By Commercial Model"):
+
+* resell partners keep their discount (``margin``) on every quarter's revenue of the
+  customers they sourced, and a two-tier reseller's distributor keeps its
+  distribution margin on the same revenue;
+* referral partners earn ``margin`` of first-year contract value once, at close;
+* marketplaces keep their listing fee on every transaction they carry;
+* a partner that influenced (co-sold) a deal it did not source earns the program's
+  co-sell fee of first-year value at close.
+
+So every quarter ``revenue == vendor_net_revenue + partner_payouts`` and
+``program_cost == partner_payouts + mdf_spend + enablement_spend`` hold exactly.
+Partner rows are kept in preallocated (quarters x partners) arrays.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from sim import agents as ag
+from sim.customers import CHANNELS, DIRECT, INFLUENCED, MARKETPLACE, OPPORTUNITY, SOURCED
+
+__all__ = ["Recorder"]
+
+PARTNER_COLUMNS = ("state", "revenue_sourced", "revenue_influenced", "pipeline", "payout",
+                   "effort_share", "profit", "alignment", "customers", "certified")
+
+
+class Recorder:
+    """Accumulates one quarter's flows and stores every quarter's rows."""
+
+    def __init__(self, model, quarters: int):
+        self.model = model
+        n = model.partners.size
+        self.rows: list[dict] = []
+        self.partner_data = {
+            "state": np.zeros((quarters, n), dtype=np.int8),
+            "certified": np.zeros((quarters, n), dtype=bool),
+            **{col: np.zeros((quarters, n)) for col in PARTNER_COLUMNS if col not in ("state", "certified")},
+        }
+        self.start_quarter()
+
+    # ------------------------------------------------------------------ flows
+    def start_quarter(self) -> None:
+        """Reset the quarter's accumulators."""
+        n = self.model.partners.size
+        self.enablement_spend = 0.0
+        self.payout = np.zeros(n)
+        self.partner_opportunities = np.zeros(n, dtype=np.int64)
+        self.revenue_by_channel = np.zeros(len(CHANNELS))
+        self.partner_revenue = np.zeros((2, n))
+        self.services_revenue = np.zeros(n)
+        self.new_customers = self.lost = self.opened = self.pocs = self.conflicts = 0
+        self.renewals = self.churned = 0
+        self.won_value = 0.0
+
+    def note_renewals(self, renewed: np.ndarray, churned: np.ndarray) -> None:
+        """Count this quarter's renewals and churned customers."""
+        self.renewals += renewed.size
+        self.churned += churned.size
+
+    def note_opened(self, opps, value: np.ndarray, conflicts: int) -> None:
+        """Count new opportunities, partner-run evaluations (POCs) and conflicts."""
+        p = self.model.partners
+        self.opened += opps.ids.size
+        with_partner = opps.partner >= 0
+        self.partner_opportunities += np.bincount(opps.partner[with_partner], minlength=p.size)
+        # seed 002 early-stage metric: "Number of Proofs of Concept (POCs) initiated ... through partners"
+        self.pocs += int(np.isin(opps.channel, (SOURCED, INFLUENCED)).sum())
+        self.conflicts += conflicts
+
+    def note_closed(self, won: np.ndarray, lost: np.ndarray) -> None:
+        """Count closed deals and pay one-time fees (referral, co-sell) at close."""
+        c, p = self.model.customers, self.model.partners
+        self.new_customers += won.size
+        self.lost += lost.size
+        value = c.contract_value[won]
+        self.won_value += float(value.sum())
+        partner, channel = c.partner[won], c.channel[won]
+        referral = (channel == SOURCED) & (partner >= 0)
+        referral[referral] = p.model_code[partner[referral]] == ag.COMMERCIAL_MODEL_CODE["referral"]
+        self._pay(partner[referral], p.margin[partner[referral]] * value[referral])
+        co_sell = (channel == INFLUENCED) & (partner >= 0)
+        self._pay(partner[co_sell], self.model.config.program.co_sell_fee * value[co_sell])
+
+    def _pay(self, partner_ids: np.ndarray, amounts: np.ndarray) -> None:
+        self.payout += np.bincount(partner_ids, weights=amounts, minlength=self.payout.size)
+
+    def pay_and_recognise(self, t: int) -> None:
+        """Recognise the quarter's revenue by channel and pay recurring partner margins."""
+        c, p = self.model.customers, self.model.partners
+        revenue = c.quarterly_revenue()
+        self.revenue_by_channel = np.bincount(c.channel, weights=revenue, minlength=len(CHANNELS))
+        paying = np.flatnonzero((revenue > 0) & (c.partner >= 0))
+        partner, channel, amount = c.partner[paying], c.channel[paying], revenue[paying]
+        resold = (channel == SOURCED) & (p.model_code[partner] == ag.COMMERCIAL_MODEL_CODE["resell"])
+        self._pay(partner[resold], p.margin[partner[resold]] * amount[resold])
+        parent = p.parent[partner[resold]]
+        two_tier = parent >= 0
+        self._pay(parent[two_tier], p.margin[parent[two_tier]] * amount[resold][two_tier])
+        listed = channel == MARKETPLACE
+        self._pay(partner[listed], p.margin[partner[listed]] * amount[listed])
+        sourced_like = np.isin(channel, (SOURCED, MARKETPLACE))
+        self.partner_revenue[0] = np.bincount(partner[sourced_like], weights=amount[sourced_like],
+                                              minlength=p.size)
+        influenced = channel == INFLUENCED
+        self.partner_revenue[1] = np.bincount(partner[influenced], weights=amount[influenced], minlength=p.size)
+        services = c.services[paying]
+        self.services_revenue = np.bincount(partner[services], minlength=p.size,
+                                            weights=amount[services] * self.model.config.market.services_ratio)
+
+    # ------------------------------------------------------------------ rows
+    def end_quarter(self, t: int, recruited: int) -> None:
+        """Store the quarter's row and partner rows."""
+        self.rows.append(self._quarter_row(t, recruited))
+        self._store_partners(t)
+
+    def _quarter_row(self, t: int, recruited: int) -> dict:
+        m = self.model
+        c, p = m.customers, m.partners
+        counts = c.counts()
+        revenue = float(self.revenue_by_channel.sum())
+        payouts = float(self.payout.sum())
+        mdf = 0.0
+        program_cost = payouts + mdf + self.enablement_spend
+        ecosystem = float(self.revenue_by_channel[[SOURCED, INFLUENCED, MARKETPLACE]].sum())
+        closed = self.new_customers + self.lost
+        partnered = int(p.in_states(*ag.PARTNERED_STATES).sum())
+        active = int((p.state == ag.ACTIVE).sum())
+        in_pipeline = c.state == OPPORTUNITY
+        row = {
+            "quarter": t,
+            "revenue": revenue,
+            "revenue_direct": float(self.revenue_by_channel[DIRECT]),
+            "revenue_partner_sourced": float(self.revenue_by_channel[SOURCED]),
+            "revenue_partner_influenced": float(self.revenue_by_channel[INFLUENCED]),
+            "revenue_marketplace": float(self.revenue_by_channel[MARKETPLACE]),
+            "arr": float(c.contract_value[c.active_mask()].sum()),
+            "customers": int(counts[2]),
+            "new_customers": self.new_customers,
+            "churned_customers": self.churned,
+            "renewals": self.renewals,
+            "prospects": int(counts[0]),
+            "customers_in_pipeline": int(counts[1]),
+            "customers_churned_total": int(counts[3]),
+            "partners_recruited": recruited,
+            "partners_active": active,
+            "partners_partnered": partnered,
+            "activation_rate": active / partnered if partnered else 0.0,
+            "opportunities": self.opened,
+            "pipeline": float(c.opportunity_value[in_pipeline].sum()),
+            "pocs": self.pocs,
+            "win_rate": self.new_customers / closed if closed else np.nan,
+            "avg_deal_size": self.won_value / self.new_customers if self.new_customers else np.nan,
+            "partner_payouts": payouts,
+            "mdf_spend": mdf,
+            "enablement_spend": self.enablement_spend,
+            "program_cost": program_cost,
+            "partner_roi": ecosystem / program_cost if program_cost > 0 else np.nan,
+            "ecosystem_contribution": ecosystem / revenue if revenue > 0 else 0.0,
+            "conflicts": self.conflicts,
+            "vendor_net_revenue": revenue - payouts,
+            "stage": m.stage,
+            "product_readiness": m.readiness,
+            "routes_active": m.routes_active,
+            "route_quality": m.route_quality,
+        }
+        for i, state in enumerate(ag.STATES):
+            row[f"partners_{state}"] = int((p.state == i).sum())
+        for tier in m.config.program.tiers:
+            row[f"tier_{tier.name}"] = partnered if tier.name == m.config.program.tiers[0].name else 0
+        return row
+
+    def _store_partners(self, t: int) -> None:
+        m = self.model
+        c, p = m.customers, m.partners
+        q = t - 1
+        in_pipeline = np.flatnonzero((c.state == OPPORTUNITY) & (c.partner >= 0))
+        served = np.flatnonzero(c.active_mask() & (c.partner >= 0))
+        d = self.partner_data
+        d["state"][q] = p.state
+        d["certified"][q] = p.certified
+        d["revenue_sourced"][q] = self.partner_revenue[0]
+        d["revenue_influenced"][q] = self.partner_revenue[1]
+        d["pipeline"][q] = np.bincount(c.partner[in_pipeline], weights=c.opportunity_value[in_pipeline],
+                                       minlength=p.size)
+        d["payout"][q] = self.payout
+        d["effort_share"][q] = p.effort_share
+        d["profit"][q] = self.payout + self.services_revenue
+        d["alignment"][q] = p.alignment
+        d["customers"][q] = np.bincount(c.partner[served], minlength=p.size)
+
+    # ------------------------------------------------------------------ tables
+    def quarterly_frame(self) -> pd.DataFrame:
+        """One row per quarter."""
+        return pd.DataFrame(self.rows)
+
+    def partner_frame(self) -> pd.DataFrame:
+        """One row per (quarter, partner), in the contract's columns."""
+        m = self.model
+        p = m.partners
+        quarters = len(self.rows)
+        n = p.size
+        d = {k: v[:quarters].ravel() for k, v in self.partner_data.items()}
+        state = np.array(ag.STATES, dtype=object)[d.pop("state")]
+        partnered = np.isin(state, [ag.STATES[s] for s in ag.PARTNERED_STATES])
+        first_tier = m.config.program.tiers[0].name
+        frame = pd.DataFrame({
+            "quarter": np.repeat(np.arange(1, quarters + 1), n),
+            "partner_id": np.tile(np.arange(n), quarters),
+            "partner_type": np.tile(p.type_names, quarters),
+            "state": state,
+            "tier": np.where(partnered, first_tier, ""),
+            "score": np.nan,
+            "score_reach": np.nan,
+            "score_alignment": np.nan,
+            "score_performance": np.nan,
+            "rag": "",
+            **d,
+            "parent_id": pd.array(np.tile(np.where(p.parent >= 0, p.parent, -1), quarters), dtype="Int64"),
+        })
+        frame.loc[frame["parent_id"] < 0, "parent_id"] = pd.NA
+        frame["customers"] = frame["customers"].astype(np.int64)
+        return frame

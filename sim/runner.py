@@ -1,0 +1,214 @@
+"""Running a scenario: replications, seeds, and the run directory.
+
+Replication ``i`` of a scenario with root seed ``s`` draws all of its randomness from
+``numpy.random.SeedSequence(s, spawn_key=(i,))``, which is exactly the ``i``-th child of
+``SeedSequence(s).spawn(n)``: a replication's numbers do not depend on how many
+replications run, in which order, or in which process.
+
+A run directory is written under a temporary name next to its destination and
+renamed only when complete, so an interrupted run never leaves a result that looks
+whole.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from tqdm.auto import tqdm
+
+from sim.errors import ScenarioError
+from sim.metrics import summarise
+from sim.model import EcosystemModel
+from sim.scenario import Scenario, load_scenario, scenario_hash
+
+__all__ = ["RunResult", "run_scenario", "run_replication", "replication_rng", "write_run", "default_run_dir"]
+
+RESULTS_ROOT = Path("results")
+
+
+@dataclass
+class RunResult:
+    """The tables of a run and, when written, where they are."""
+
+    quarterly: pd.DataFrame
+    partners: pd.DataFrame
+    summary: pd.DataFrame
+    manifest: dict
+    path: Path | None = None
+    scenario: Scenario | None = field(default=None, repr=False)
+
+
+def replication_rng(seed: int, replication: int) -> np.random.Generator:
+    """The random generator of one replication (child ``replication`` of ``SeedSequence(seed)``)."""
+    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(replication,)))
+
+
+def run_replication(scenario: Scenario, replication: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Run one replication and return its (quarterly, partners) tables."""
+    model = EcosystemModel(scenario, rng=replication_rng(scenario.simulation.seed, replication))
+    for _ in range(scenario.simulation.quarters):
+        model.step()
+    quarterly = model.recorder.quarterly_frame()
+    partners = model.recorder.partner_frame()
+    for frame in (quarterly, partners):
+        frame.insert(0, "replication", replication)
+        frame.insert(1, "seed", scenario.simulation.seed)
+    return quarterly, partners
+
+
+def _run_one(args: tuple[dict, int]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    resolved, replication = args
+    return run_replication(Scenario.model_validate(resolved), replication)
+
+
+def _resolve(source, overrides, replications, seed, quarters) -> Scenario:
+    overrides = dict(overrides or {})
+    for key, value in (("simulation.replications", replications), ("simulation.seed", seed),
+                       ("simulation.quarters", quarters)):
+        if value is not None:
+            overrides[key] = value
+    if isinstance(source, Scenario):
+        source = source.resolved()
+    return load_scenario(source, overrides)
+
+
+def run_scenario(
+    source: str | Path | dict | Scenario,
+    overrides: dict | None = None,
+    *,
+    replications: int | None = None,
+    seed: int | None = None,
+    quarters: int | None = None,
+    out: str | Path | None = None,
+    write: bool = True,
+    workers: int = 1,
+    progress: bool | None = None,
+) -> RunResult:
+    """Validate a scenario, run its replications and (by default) write the run directory.
+
+    Args:
+        source: a scenario file path, a dict, or a validated :class:`Scenario`.
+        overrides: ``{"key.path": value}`` applied before validation.
+        replications, seed, quarters: shortcuts for the ``simulation.*`` overrides.
+        out: the run directory (default ``results/<name>/<UTC time>-<hash>``).
+        write: write the run directory; ``False`` only returns the tables.
+        workers: processes to run replications in (results do not depend on it).
+        progress: show a progress bar (default: only on a terminal).
+
+    Returns:
+        The :class:`RunResult` with ``quarterly``, ``partners``, ``summary``, ``manifest``.
+    """
+    scenario = _resolve(source, overrides, replications, seed, quarters)
+    target = Path(out) if out is not None else None
+    if write and target is not None and target.exists() and any(target.iterdir()):
+        raise ScenarioError(f"--out {target}: directory exists and is not empty; choose a new one")
+    started = datetime.now(timezone.utc)
+    clock = time.perf_counter()
+    n = scenario.simulation.replications
+    jobs = [(scenario.resolved(), i) for i in range(n)]
+    bar = tqdm(total=n, desc=f"{scenario.name}", unit="rep", disable=_quiet(progress), leave=False)
+    if workers > 1 and n > 1:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            tables = []
+            for result in pool.map(_run_one, jobs):
+                tables.append(result)
+                bar.update()
+    else:
+        tables = []
+        for i in range(n):
+            tables.append(run_replication(scenario, i))
+            bar.update()
+    bar.close()
+    quarterly = pd.concat([t[0] for t in tables], ignore_index=True)
+    partners = pd.concat([t[1] for t in tables], ignore_index=True)
+    summary = summarise(quarterly)
+    manifest = build_manifest(scenario, started, time.perf_counter() - clock)
+    result = RunResult(quarterly, partners, summary, manifest, scenario=scenario)
+    if write:
+        result.path = write_run(result, target or default_run_dir(scenario, started))
+    return result
+
+
+def _quiet(progress: bool | None) -> bool | None:
+    """tqdm's ``disable``: None = only on a terminal."""
+    return None if progress is None else not progress
+
+
+def build_manifest(scenario: Scenario, started: datetime, wall_seconds: float) -> dict:
+    """Everything needed to know exactly what produced a run."""
+    return {
+        "scenario_name": scenario.name,
+        "scenario_sha256": scenario_hash(scenario),
+        "seed": scenario.simulation.seed,
+        "replications": scenario.simulation.replications,
+        "quarters": scenario.simulation.quarters,
+        "replication_seeds": "numpy.random.SeedSequence(seed, spawn_key=(replication,))",
+        "ecosim_version": _version(),
+        "git_commit": _git_commit(),
+        "python": platform.python_version(),
+        "packages": {name: _version(name) for name in ("mesa", "numpy", "scipy", "pandas", "networkx", "pydantic")},
+        "command": sys.argv,
+        "started_utc": started.isoformat(),
+        "finished_utc": datetime.now(timezone.utc).isoformat(),
+        "wall_seconds": round(wall_seconds, 3),
+        "status": "complete",
+        "scenario": scenario.resolved(),
+    }
+
+
+def _version(package: str = "ecosim") -> str | None:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def _git_commit() -> str | None:
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=Path(__file__).parent, capture_output=True,
+                             text=True, timeout=5, check=True)
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
+                               cwd=Path(__file__).parent, capture_output=True, text=True, timeout=5).stdout
+        return out.stdout.strip() + ("-dirty" if dirty.strip() else "")
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def default_run_dir(scenario: Scenario, started: datetime) -> Path:
+    """``results/<scenario name>/<UTC timestamp>-<short hash>``."""
+    stamp = started.strftime("%Y%m%dT%H%M%SZ")
+    return RESULTS_ROOT / scenario.name / f"{stamp}-{scenario_hash(scenario)[:8]}"
+
+
+def write_run(result: RunResult, target: Path) -> Path:
+    """Write the run directory atomically: into a temporary sibling, then rename."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.parent / f".{target.name}.partial-{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir()
+    try:
+        result.quarterly.to_parquet(tmp / "quarterly.parquet", index=False)
+        result.partners.to_parquet(tmp / "partners.parquet", index=False)
+        result.summary.to_csv(tmp / "summary.csv", index=False)
+        (tmp / "manifest.json").write_text(json.dumps(result.manifest, indent=2, default=str) + "\n")
+        if target.exists():
+            target.rmdir()  # an empty directory the caller created; non-empty ones are refused earlier
+        os.replace(tmp, target)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return target
