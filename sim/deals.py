@@ -179,6 +179,14 @@ def resolve_conflicts(opps: NewOpportunities, cover: sp.csr_matrix, engagement: 
     return np.concatenate(losers), partner_beat_direct, n_conflicts
 
 
+def _of_seller(values: np.ndarray, partner: np.ndarray, direct_value: float) -> np.ndarray:
+    """Per opportunity: the selling partner's value, or ``direct_value`` for direct deals."""
+    out = np.full(partner.size, direct_value, dtype=float)
+    has = partner >= 0
+    out[has] = values[partner[has]]
+    return out
+
+
 def deal_terms(opps: NewOpportunities, segment: np.ndarray, seg_value: np.ndarray, seg_cycle: np.ndarray,
                seg_win: np.ndarray, readiness: float, partners, partner_beat_direct: np.ndarray,
                direct_resistance: float, rng: np.random.Generator) -> tuple[np.ndarray, ...]:
@@ -195,13 +203,11 @@ def deal_terms(opps: NewOpportunities, segment: np.ndarray, seg_value: np.ndarra
     """
     seg = segment[opps.ids]
     pid = opps.partner
-    has_partner = pid >= 0
-    safe = np.where(has_partner, pid, 0)
-    multiplier = np.where(has_partner, partners.deal_size_multiplier[safe], 1.0)
+    multiplier = _of_seller(partners.deal_size_multiplier, pid, 1.0)
     noise = rng.lognormal(-0.5 * DEAL_SIZE_SIGMA**2, DEAL_SIZE_SIGMA, size=seg.size)
     value = seg_value[seg] * multiplier * noise
-    cycle = np.maximum(0, seg_cycle[seg] + np.where(has_partner, partners.sales_cycle_extra[safe], 0))
-    lift = np.where(has_partner, partners.win_rate_lift[safe] * np.where(partners.certified[safe], 1.0, 0.5), 0.0)
+    cycle = np.maximum(0, seg_cycle[seg] + _of_seller(partners.sales_cycle_extra, pid, 0).astype(int))
+    lift = _of_seller(partners.win_rate_lift * np.where(partners.certified, 1.0, 0.5), pid, 0.0)
     win = seg_win[seg] * readiness * (1.0 + lift)
     win = np.where(partner_beat_direct, win * (1.0 - direct_resistance), win)
     cap = np.where(seg_win[seg] >= 1.0, 1.0, MAX_WIN_PROB)

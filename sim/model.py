@@ -177,11 +177,9 @@ class EcosystemModel(mesa.Model):
         """
         p = self.partners
         recruited = 0
-        productivity = p.productivity(self.route_quality)
         for dist in np.flatnonzero(p.is_distributor & p.in_states(*ag.SELLING_STATES)):
             network = np.flatnonzero((p.parent == dist) & (p.state == ag.PROSPECT))
-            capacity = stochastic_round(p.resellers_per_quarter[dist] * productivity[dist]
-                                        * p.effort_share[dist], self.rng)
+            capacity = stochastic_round(p.resellers_per_quarter[dist] * self.route_quality, self.rng)
             if network.size == 0 or capacity == 0:
                 continue
             approached = self.rng.choice(network, size=min(capacity, network.size), replace=False)

@@ -9,6 +9,11 @@ Every default below is annotated with where it comes from:
   Commercial Model"): resell & margin, influence & referral, service & managed
   revenue.
 * ``seed 002 case study N`` are the playbook's three case studies.
+* ``reach`` is the per-quarter hazard a fully engaged partner adds in each account it
+  covers. Seed 002: partners "already have established customer relationships ...
+  enabling faster entry and lower acquisition costs", so reach in a partner's own
+  accounts is set at four to seven times the vendor's own marketing hazard (the
+  default Bass p of 0.0075 per quarter); the multiple is an assumption.
 * ``assumption`` marks a number the sources do not give; it is a typical value for
   B2B SaaS channels, stated so a user can change it in a scenario file.
 
@@ -98,14 +103,14 @@ TYPE_DEFAULTS: dict[str, dict] = {
         commercial_model="resell",
         margin=0.15,  # assumption: reseller discount 10-20%
         sellers=2,  # seed 002 "15-20 partners each with two or three salespeople"
-        accounts_per_seller=40,  # assumption: transactional book of SMB accounts
+        accounts_per_seller=60,  # assumption: transactional book of SMB accounts
         segment_fit={"smb": 1.0, "mid_market": 0.0, "enterprise": 0.0},  # seed 002 table: SMB, long tail
         deal_size_multiplier=1.0,  # seed 002 table: $10K-$100K
         sales_cycle_extra=0,  # seed 002 table: transactional, speed of sale
         win_rate_lift=0.05,  # seed 002: low-touch, low influence
         services_attach=0.05,
         retention_effect=0.0,
-        reach=0.010,
+        reach=0.030,
         ramp_quarters=1,
         certification_quarters=2,
         enablement_cost=5_000.0,  # assumption
@@ -122,7 +127,7 @@ TYPE_DEFAULTS: dict[str, dict] = {
         win_rate_lift=0.15,  # seed 002: mid-influence, mid-touch
         services_attach=0.30,  # seed 002: configuration, deployment or integration support
         retention_effect=0.20,
-        reach=0.015,
+        reach=0.040,
         ramp_quarters=2,
         certification_quarters=2,
         enablement_cost=12_000.0,  # assumption
@@ -139,7 +144,7 @@ TYPE_DEFAULTS: dict[str, dict] = {
         win_rate_lift=0.25,  # seed 002: high influence
         services_attach=0.60,  # seed 002 commercial model: service & managed revenue
         retention_effect=0.40,  # seed 002: services wraps increase stickiness
-        reach=0.020,
+        reach=0.050,
         ramp_quarters=2,
         certification_quarters=2,
         enablement_cost=25_000.0,  # assumption
@@ -156,7 +161,7 @@ TYPE_DEFAULTS: dict[str, dict] = {
         win_rate_lift=0.30,  # seed 002: high-touch, enterprise trust
         services_attach=0.80,
         retention_effect=0.50,
-        reach=0.020,
+        reach=0.050,
         ramp_quarters=3,  # assumption: GSI practices take longest to stand up
         certification_quarters=2,
         enablement_cost=60_000.0,  # assumption
@@ -173,7 +178,7 @@ TYPE_DEFAULTS: dict[str, dict] = {
         win_rate_lift=0.10,
         services_attach=0.70,  # seed 002: ongoing service delivery, managed services
         retention_effect=0.50,  # seed 002: "subscription renewals", recurring revenue
-        reach=0.012,
+        reach=0.030,
         ramp_quarters=2,
         certification_quarters=2,
         enablement_cost=12_000.0,  # assumption
@@ -190,7 +195,7 @@ TYPE_DEFAULTS: dict[str, dict] = {
         win_rate_lift=0.10,
         services_attach=0.0,
         retention_effect=0.0,
-        reach=0.004,  # digital, self-service reach over every customer (seed 002 case study 3)
+        reach=0.008,  # digital, self-service reach over every customer (seed 002 case study 3)
         ramp_quarters=1,
         certification_quarters=1,
         enablement_cost=20_000.0,  # assumption: listing and integration work
@@ -207,7 +212,7 @@ TYPE_DEFAULTS: dict[str, dict] = {
         win_rate_lift=0.05,
         services_attach=0.0,
         retention_effect=0.0,
-        reach=0.006,
+        reach=0.015,
         ramp_quarters=1,
         certification_quarters=1,
         enablement_cost=2_000.0,

@@ -55,7 +55,7 @@ class Recorder:
         self.revenue_by_channel = np.zeros(len(CHANNELS))
         self.partner_revenue = np.zeros((2, n))
         self.services_revenue = np.zeros(n)
-        self.new_customers = self.lost = self.opened = self.pocs = self.conflicts = 0
+        self.new_customers = self.new_customers_partner = self.lost = self.opened = self.pocs = self.conflicts = 0
         self.renewals = self.churned = 0
         self.won_value = 0.0
 
@@ -82,6 +82,7 @@ class Recorder:
         value = c.contract_value[won]
         self.won_value += float(value.sum())
         partner, channel = c.partner[won], c.channel[won]
+        self.new_customers_partner += int((channel != DIRECT).sum())
         referral = (channel == SOURCED) & (partner >= 0)
         referral[referral] = p.model_code[partner[referral]] == ag.COMMERCIAL_MODEL_CODE["referral"]
         self._pay(partner[referral], p.margin[partner[referral]] * value[referral])
@@ -143,6 +144,7 @@ class Recorder:
             "arr": float(c.contract_value[c.active_mask()].sum()),
             "customers": int(counts[2]),
             "new_customers": self.new_customers,
+            "new_customers_partner": self.new_customers_partner,
             "churned_customers": self.churned,
             "renewals": self.renewals,
             "prospects": int(counts[0]),

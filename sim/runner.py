@@ -13,6 +13,7 @@ whole.
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import platform
 import shutil
@@ -121,7 +122,7 @@ def run_scenario(
     jobs = [(scenario.resolved(), i) for i in range(n)]
     bar = tqdm(total=n, desc=f"{scenario.name}", unit="rep", disable=_quiet(progress), leave=False)
     if workers > 1 and n > 1:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("forkserver")) as pool:
             tables = []
             for result in pool.map(_run_one, jobs):
                 tables.append(result)

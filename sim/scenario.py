@@ -92,10 +92,12 @@ class Adoption(Strict):
 
     ``innovation`` (p) is the hazard from the vendor's own marketing; ``imitation`` (q)
     multiplies the share of a customer's peers who already use the product (Bass 1969).
+    Defaults are the mean annual coefficients of Sultan, Farley & Lehmann's (1990)
+    meta-analysis of 213 Bass applications (p = 0.03, q = 0.38) divided by four.
     """
 
-    innovation: Rate = Field(0.01, description="Bass p per quarter: adoption hazard from vendor marketing.")
-    imitation: Rate = Field(0.25, description="Bass q per quarter: hazard per unit share of adopted peers.")
+    innovation: Rate = Field(0.0075, description="Bass p per quarter: hazard from vendor marketing.")
+    imitation: Rate = Field(0.095, description="Bass q per quarter: hazard per unit share of adopted peers.")
 
 
 class WordOfMouth(Strict):
@@ -158,8 +160,9 @@ class Vendor(Strict):
                                                       "the bottleneck).")
     onboardings_per_manager: NonNegInt = Field(3, description="Partners one manager can take into onboarding "
                                                              "per quarter (assumption).")
-    outreach_per_manager: NonNegInt = Field(8, description="Prospective partners one manager approaches per "
-                                                          "quarter (assumption).")
+    outreach_per_manager: NonNegInt = Field(4, description="Prospective partners one manager approaches per "
+                                                          "quarter (assumption: about what one manager can "
+                                                          "then onboard).")
     route_capacity: float = Field(2.5, ge=0.5, le=10, description="Routes to market the team can run at full "
                                                                   "quality (seed 002: 'no more than 2-3').")
     enforce_stage_gates: bool = Field(True, description="Recruit a type only once the vendor reaches its "
@@ -211,8 +214,9 @@ class PartnerType(Strict):
     ramp_quarters: int = Field(ge=0, le=12, description="Quarters of onboarding before the partner can sell.")
     certification_quarters: int = Field(ge=0, le=12, description="Quarters from enabled to certified.")
     enablement_cost: Money = Field(description="Vendor cost to onboard and enable one partner.")
-    resellers_recruited_per_quarter: NonNegInt = Field(0, description="Distributors only: resellers recruited "
-                                                                      "per quarter.")
+    resellers_recruited_per_quarter: NonNegInt = Field(0, description="Distributors only: resellers the "
+                                                                      "distributor approaches per quarter for the "
+                                                                      "vendor (its recruiting plan).")
     cascade_cost_share: Share = Field(0.25, description="Distributors only: share of a reseller's enablement "
                                                         "cost the vendor pays when a distributor cascades it.")
 
