@@ -265,7 +265,7 @@ class EcosystemModel(mesa.Model):
         partner_push = self.cover @ np.where(p.is_marketplace, 0.0, reach)
         market_push_seg = (p.segment_fit * np.where(p.is_marketplace, reach, 0.0)[:, None]).sum(axis=0)
         prospects = np.flatnonzero(c.state == 0)
-        peer_share = c.peer_adopted_share()[prospects]
+        peer_share = c.peer_adopted_share(prospects)
         hazard, direct, partner, market, wom = deals.adoption_hazard(
             sc.market.adoption.innovation, sc.market.adoption.imitation, partner_push[prospects],
             market_push_seg[c.segment[prospects]], peer_share)
