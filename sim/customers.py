@@ -54,6 +54,7 @@ class CustomerPopulation:
         self.start_quarter = np.full(n, -1, dtype=np.int64)
         self.services = np.zeros(n, dtype=bool)
         self.churn_multiplier = np.ones(n)
+        self.fit = np.ones(n)  # churn multiplier from how well the deal was qualified (sim.incentives)
         # The open opportunity of each customer (at most one).
         self.close_quarter = np.full(n, -1, dtype=np.int64)
         self.win_prob = np.zeros(n)
@@ -108,14 +109,16 @@ class CustomerPopulation:
         return np.where(self.active_mask(), self.contract_value / QUARTERS_PER_YEAR, 0.0)
 
     # ------------------------------------------------------------------ updates
-    def open_opportunities(self, ids, quarter, close_quarter, win_prob, value, channel, partner) -> None:
-        """Move prospects ``ids`` into the pipeline with the given deal terms."""
+    def open_opportunities(self, ids, quarter, close_quarter, win_prob, value, channel, partner,
+                           fit=1.0) -> None:
+        """Move prospects ``ids`` into the pipeline with the given deal terms and fit."""
         self.state[ids] = OPPORTUNITY
         self.close_quarter[ids] = np.maximum(close_quarter, quarter)
         self.win_prob[ids] = win_prob
         self.opportunity_value[ids] = value
         self.channel[ids] = channel
         self.partner[ids] = partner
+        self.fit[ids] = fit
 
     def close_due(self, quarter: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
         """Resolve opportunities closing this quarter: won ones become customers.
@@ -137,10 +140,13 @@ class CustomerPopulation:
 
     def attach_services(self, ids: np.ndarray, attach_prob: np.ndarray, retention_effect: np.ndarray,
                         rng: np.random.Generator) -> None:
-        """Attach partner services to new customers; attached customers churn less."""
+        """Attach partner services to new customers; attached customers churn less.
+
+        The churn multiplier is the deal's fit times the services effect.
+        """
         attached = rng.random(ids.size) < attach_prob
         self.services[ids] = attached
-        self.churn_multiplier[ids] = np.where(attached, 1.0 - retention_effect, 1.0)
+        self.churn_multiplier[ids] = self.fit[ids] * np.where(attached, 1.0 - retention_effect, 1.0)
 
     def renew(self, quarter: int, annual_churn: np.ndarray, expansion: float,
               rng: np.random.Generator, churn_enabled: bool) -> tuple[np.ndarray, np.ndarray]:

@@ -109,15 +109,17 @@ def sample_partner_per_row(cover: sp.csr_matrix, rows: np.ndarray, weights: np.n
 
 
 def influence(ids: np.ndarray, channel: np.ndarray, partner: np.ndarray, cover: sp.csr_matrix,
-              engagement: np.ndarray, rng: np.random.Generator) -> None:
+              engagement: np.ndarray, rng: np.random.Generator, priority: np.ndarray | None = None) -> None:
     """Turn direct opportunities in partner-served accounts into partner-influenced ones.
 
     One covering partner is drawn with probability proportional to its engagement
-    (effort share x productivity) and co-sells the deal with probability equal to
-    that engagement. Modifies ``channel`` and ``partner`` in place.
+    (effort share x productivity) times its tier's lead-sharing ``priority`` (seed 001:
+    "priority deal access") and co-sells the deal with probability equal to its
+    engagement. Modifies ``channel`` and ``partner`` in place.
     """
     direct = np.flatnonzero(channel == DIRECT)
-    candidate = sample_partner_per_row(cover, ids[direct], engagement, rng)
+    weights = engagement if priority is None else engagement * priority
+    candidate = sample_partner_per_row(cover, ids[direct], weights, rng)
     has = candidate >= 0
     engaged = np.zeros(direct.size, dtype=bool)
     engaged[has] = rng.random(int(has.sum())) < engagement[candidate[has]]
@@ -127,7 +129,8 @@ def influence(ids: np.ndarray, channel: np.ndarray, partner: np.ndarray, cover: 
 
 def resolve_conflicts(opps: NewOpportunities, cover: sp.csr_matrix, engagement: np.ndarray,
                       direct_owned: np.ndarray, rule: str, direct_claims: bool,
-                      rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, int]:
+                      rng: np.random.Generator,
+                      protected: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, int]:
     """Settle opportunities that two claimants register.
 
     Claimants of a partner-sourced opportunity: the sourcing partner; another partner
@@ -136,6 +139,10 @@ def resolve_conflicts(opps: NewOpportunities, cover: sp.csr_matrix, engagement: 
     ``direct_claims`` is true. Rules: ``first_registered`` (either claimant equally
     likely to have registered first), ``partner_preferred`` and ``direct_preferred``
     (decide partner-vs-direct claims; partner-vs-partner falls back to first-registered).
+    A ``protected`` opportunity (per opportunity; a deal registration still inside its
+    protection window) was registered first by its sourcing partner, so that partner
+    wins every first-registered contest. Direct claims are off under a double bubble
+    (``direct_claims`` false): the direct rep is paid on the partner's deal too.
 
     Modifies ``opps`` in place (the winner becomes the seller; a partner that loses to
     the direct rep leaves a direct deal).
@@ -147,6 +154,7 @@ def resolve_conflicts(opps: NewOpportunities, cover: sp.csr_matrix, engagement: 
     sourced = np.flatnonzero(opps.channel == SOURCED)
     ids = opps.ids[sourced]
     owner = opps.partner[sourced]
+    registered_first = np.zeros(ids.size, dtype=bool) if protected is None else protected[sourced]
     losers: list[np.ndarray] = []
     partner_beat_direct = np.zeros(opps.ids.size, dtype=bool)
 
@@ -155,7 +163,7 @@ def resolve_conflicts(opps: NewOpportunities, cover: sp.csr_matrix, engagement: 
     has_other = other >= 0
     claims = np.zeros(ids.size, dtype=bool)
     claims[has_other] = rng.random(int(has_other.sum())) < engagement[other[has_other]]
-    other_wins = claims & (rng.random(ids.size) < 0.5)
+    other_wins = claims & (rng.random(ids.size) < 0.5) & ~registered_first
     losers.append(np.where(other_wins, owner, other)[claims])
     owner = np.where(other_wins, other, owner)
     opps.partner[sourced] = owner
@@ -169,7 +177,7 @@ def resolve_conflicts(opps: NewOpportunities, cover: sp.csr_matrix, engagement: 
     elif rule == "direct_preferred":
         partner_wins = np.zeros(ids.size, dtype=bool)
     else:
-        partner_wins = rng.random(ids.size) < 0.5
+        partner_wins = (rng.random(ids.size) < 0.5) | registered_first
     direct_wins = direct_claim & ~partner_wins
     losers.append(owner[direct_wins])
     partner_beat_direct[sourced[direct_claim & partner_wins]] = True
@@ -189,7 +197,8 @@ def _of_seller(values: np.ndarray, partner: np.ndarray, direct_value: float) -> 
 
 def deal_terms(opps: NewOpportunities, segment: np.ndarray, seg_value: np.ndarray, seg_cycle: np.ndarray,
                seg_win: np.ndarray, readiness: float, partners, partner_beat_direct: np.ndarray,
-               direct_resistance: float, rng: np.random.Generator) -> tuple[np.ndarray, ...]:
+               direct_resistance: float, rng: np.random.Generator,
+               support: np.ndarray | None = None) -> tuple[np.ndarray, ...]:
     """Contract value, close quarter offset and win probability of each new opportunity.
 
     * value: the segment's mean contract value x the selling partner type's deal-size
@@ -198,8 +207,9 @@ def deal_terms(opps: NewOpportunities, segment: np.ndarray, seg_value: np.ndarra
       marketplaces shorter), never negative;
     * win probability: the segment's win rate x product readiness x (1 + the partner's
       win-rate lift, halved until certified), lowered by ``direct_resistance`` when a
-      partner won the account against the direct rep; capped at 0.95 unless the
-      segment's own win rate is 1 (the idealised Bass limit).
+      partner won the account against the direct rep, raised by the selling partner's
+      tier ``support`` (relative lift, seed 001 "access to exclusive support"); capped
+      at 0.95 unless the segment's own win rate is 1 (the idealised Bass limit).
     """
     seg = segment[opps.ids]
     pid = opps.partner
@@ -210,5 +220,7 @@ def deal_terms(opps: NewOpportunities, segment: np.ndarray, seg_value: np.ndarra
     lift = _of_seller(partners.win_rate_lift * np.where(partners.certified, 1.0, 0.5), pid, 0.0)
     win = seg_win[seg] * readiness * (1.0 + lift)
     win = np.where(partner_beat_direct, win * (1.0 - direct_resistance), win)
+    if support is not None:
+        win = win * (1.0 + _of_seller(support, pid, 0.0))
     cap = np.where(seg_win[seg] >= 1.0, 1.0, MAX_WIN_PROB)
     return value, cycle, np.clip(win, 0.0, cap)

@@ -10,9 +10,11 @@ Order of events in a quarter (:meth:`EcosystemModel.step`):
 6. partners split their seller effort across the vendors they carry;
 7. customers renew or churn, due opportunities close, new opportunities open
    (adoption hazard, attribution, influence, deal-registration conflicts);
-8. revenue is recognised and partners are paid;
+8. revenue is recognised and partners are paid (:mod:`sim.incentives`);
 9. partners are marked active, dormant or churned by their recent activity;
-10. the quarter's metrics are recorded.
+10. at review quarters partners are scored, tiered and, by policy, exited
+    (:mod:`sim.tiers`);
+11. the quarter's metrics are recorded.
 """
 
 from __future__ import annotations
@@ -23,10 +25,12 @@ import numpy as np
 from sim import agents as ag
 from sim import deals
 from sim.agents import PartnerAgent, PartnerPopulation, VendorAgent
-from sim.customers import MARKETPLACE, SOURCED, CustomerPopulation
+from sim.customers import ACTIVE, MARKETPLACE, OPPORTUNITY, PROSPECT, SOURCED, CustomerPopulation
+from sim.incentives import IncentiveProgram, fit_multiplier
 from sim.network import coverage_matrix, peer_graph
 from sim.partner_types import MIN_STAGE_OF_TYPE, PARTNER_TYPES, SEGMENTS
 from sim.recorder import Recorder
+from sim.tiers import Indicators, TierBook
 
 __all__ = ["EcosystemModel"]
 
@@ -79,6 +83,8 @@ class EcosystemModel(mesa.Model):
         self.stage = max(vendor.stage or 1, self._derived_stage(customers=0, arr=0.0))
         self.route_quality = 1.0
         self.routes_active = 0
+        self.tiers = TierBook(scenario.program, self.partners.size)
+        self.incentives = IncentiveProgram(self)
         self.recorder = Recorder(self, scenario.simulation.quarters)
 
     # ------------------------------------------------------------------ stage
@@ -135,9 +141,10 @@ class EcosystemModel(mesa.Model):
         p.state[done & (p.state == ag.ENABLED)] = ag.CERTIFIED
 
     def _acceptance(self, ids: np.ndarray) -> np.ndarray:
-        p = self.partners
-        return ag.acceptance_probability(p.margin[ids], p.default_margin[ids], p.services_attach[ids],
-                                         self.credibility, p.installed_share[ids],
+        """Acceptance of the program's offer: what a deal pays under it vs. the type's usual margin."""
+        p, inc = self.partners, self.incentives
+        return ag.acceptance_probability(inc.deal_value()[ids], inc.usual_value(p.default_margin)[ids],
+                                         p.services_attach[ids], self.credibility, p.installed_share[ids],
                                          self.config.partners.behavior)
 
     def _recruit(self, t: int) -> int:
@@ -219,15 +226,19 @@ class EcosystemModel(mesa.Model):
     def _split_effort(self) -> np.ndarray:
         """Partners split seller effort across vendors by expected profit (logit).
 
+        The focal vendor's pay per deal is the incentive program's present value
+        (:meth:`sim.incentives.IncentiveProgram.deal_value`, tier benefits included);
+        rivals pay the type's usual margin on collection.
+
         Returns each partner's engagement with the focal vendor: effort share x
         productivity (0 for partners not selling).
         """
-        p, sc = self.partners, self.config
+        p, sc, inc = self.partners, self.config, self.incentives
         fit_win = p.segment_fit @ self.segment_win
-        focal_win = fit_win * self.readiness * (1.0 + p.win_rate_lift)
-        focal_profit = ag.expected_profit_per_value(p.margin, focal_win, p.deal_size_multiplier,
+        focal_win = fit_win * self.readiness * (1.0 + p.win_rate_lift) * (1.0 + self.tiers.benefit("support"))
+        focal_profit = ag.expected_profit_per_value(inc.deal_value(), focal_win, p.deal_size_multiplier,
                                                     p.services_attach, sc.market.services_ratio)
-        rival_profit = ag.expected_profit_per_value(p.default_margin * sc.rivals.margin_ratio,
+        rival_profit = ag.expected_profit_per_value(inc.usual_value(p.default_margin * sc.rivals.margin_ratio),
                                                     sc.rivals.win_rate, p.deal_size_multiplier,
                                                     sc.rivals.services_attach, sc.market.services_ratio)
         share = ag.effort_split(focal_profit, rival_profit, p.alignment, p.installed_share,
@@ -259,10 +270,29 @@ class EcosystemModel(mesa.Model):
         c.attach_services(won, attach, effect, self.rng)
         self.recorder.note_closed(won, lost)
 
+    def _mdf_hazard(self) -> np.ndarray:
+        """Selling partners spend MDF on demand generation in their accounts; returns the hazard added."""
+        p, c = self.partners, self.customers
+        if self.config.program.incentives.mdf is None:
+            return np.zeros(p.size)
+        prospects = self.cover_by_partner @ (c.state == PROSPECT).astype(np.float32)
+        hazard, spend = self.incentives.spend_mdf(p.in_states(*ag.SELLING_STATES), prospects)
+        self.recorder.note_mdf(spend)
+        return hazard
+
     def _open(self, t: int, engagement: np.ndarray) -> None:
+        """Open new opportunities: adoption hazard, attribution, deal fit, influence, conflicts, terms.
+
+        A partner's push is its reach x engagement x the deal volume it keeps after
+        screening poor fits, plus its MDF campaigns; a deal it sources is a poor fit
+        with the share of poor fits it lets through (:func:`sim.incentives.screening`).
+        """
         c, p, sc = self.customers, self.partners, self.config
+        program, behavior = sc.program, sc.partners.behavior
         reach = p.reach * engagement
-        partner_push = self.cover @ np.where(p.is_marketplace, 0.0, reach)
+        volume, poor_share = self.incentives.screening()
+        push = np.where(p.is_marketplace, 0.0, reach * volume + self._mdf_hazard())
+        partner_push = self.cover @ push
         market_push_seg = (p.segment_fit * np.where(p.is_marketplace, reach, 0.0)[:, None]).sum(axis=0)
         prospects = np.flatnonzero(c.state == 0)
         peer_share = c.peer_adopted_share(prospects)
@@ -271,26 +301,50 @@ class EcosystemModel(mesa.Model):
             market_push_seg[c.segment[prospects]], peer_share)
         entering = self.rng.random(prospects.size) < hazard
         ids = prospects[entering]
-        channel = deals.attribute_sources(self.rng.random(ids.size), direct, partner[entering],
-                                          market[entering], wom[entering])
+        u = self.rng.random(ids.size)
+        channel = deals.attribute_sources(u, direct, partner[entering], market[entering], wom[entering])
         opps = deals.NewOpportunities(ids, channel, np.full(ids.size, -1, dtype=np.int64),
                                       np.zeros(ids.size, dtype=bool))
         sourced = channel == SOURCED
-        opps.partner[sourced] = deals.sample_partner_per_row(self.cover, ids[sourced],
-                                                             np.where(p.is_marketplace, 0.0, reach), self.rng)
+        opps.partner[sourced] = deals.sample_partner_per_row(self.cover, ids[sourced], push, self.rng)
+        # Where u fell inside the partner band is a fresh uniform: it decides the deal's fit.
+        band = (u * (direct + partner[entering] + market[entering] + wom[entering]) - direct)
+        band = np.divide(band, partner[entering], out=np.ones(ids.size), where=partner[entering] > 0)
+        by_partner = np.flatnonzero(sourced & (opps.partner >= 0))
+        fit = np.ones(ids.size)
+        fit[by_partner] = fit_multiplier(band[by_partner] < poor_share[opps.partner[by_partner]],
+                                         behavior.poor_fit_share, behavior.poor_fit_churn)
         on_market = channel == MARKETPLACE
         opps.partner[on_market] = self._pick_marketplace(c.segment[ids[on_market]], reach)
         deals.influence(ids, opps.channel, opps.partner, self.cover, np.where(p.is_marketplace, 0.0, engagement),
-                        self.rng)
+                        self.rng, priority=self.tiers.benefit("lead_priority"))
         losers, beat_direct, conflicts = deals.resolve_conflicts(
             opps, self.cover, np.where(p.is_marketplace, 0.0, engagement), c.direct_owned,
-            sc.program.deal_registration, direct_claims=True, rng=self.rng)
-        p.alignment[losers] = np.maximum(0.0, p.alignment[losers] - sc.partners.behavior.conflict_alignment_penalty)
+            program.deal_registration, direct_claims=program.incentives.double_bubble is None, rng=self.rng,
+            protected=self._registration_protected(opps))
+        p.alignment[losers] = np.maximum(0.0, p.alignment[losers] - behavior.conflict_alignment_penalty)
         value, cycle, win = deals.deal_terms(opps, c.segment, self.segment_value, self.segment_cycle,
                                              self.segment_win, self.readiness, p, beat_direct,
-                                             sc.program.direct_resistance, self.rng)
-        c.open_opportunities(opps.ids, t, t + cycle, win, value, opps.channel, opps.partner)
+                                             program.direct_resistance, self.rng, support=self.tiers.benefit("support"))
+        c.open_opportunities(opps.ids, t, t + cycle, win, value, opps.channel, opps.partner, fit=fit)
         self.recorder.note_opened(opps, value, conflicts)
+
+    def _registration_protected(self, opps: deals.NewOpportunities) -> np.ndarray | None:
+        """Partner-sourced deals whose registration still protects them when they close.
+
+        With a registration bonus every partner-sourced deal is registered; the
+        registration lasts ``protection_quarters``, so it covers deals whose sales cycle
+        (segment plus the partner type's extra quarters) is no longer than that.
+        """
+        bonus = self.config.program.incentives.registration_bonus
+        if bonus is None:
+            return None
+        protected = np.zeros(opps.ids.size, dtype=bool)
+        by_partner = np.flatnonzero((opps.channel == SOURCED) & (opps.partner >= 0))
+        cycle = (self.segment_cycle[self.customers.segment[opps.ids[by_partner]]]
+                 + self.partners.sales_cycle_extra[opps.partner[by_partner]])
+        protected[by_partner] = cycle <= bonus.protection_quarters
+        return protected
 
     def _pick_marketplace(self, segments: np.ndarray, reach: np.ndarray) -> np.ndarray:
         """Draw the marketplace that carries each marketplace transaction (~ its reach)."""
@@ -323,8 +377,30 @@ class EcosystemModel(mesa.Model):
         dormant = p.state == ag.DORMANT
         p.dormant_quarters[dormant & ~idle] += 1
         p.state[dormant & (p.dormant_quarters >= b.exit_after_quarters)] = ag.CHURNED
-        drift = np.clip(0.5 - p.alignment, -b.alignment_recovery, b.alignment_recovery)
+        drift = np.clip(self.incentives.alignment_target() - p.alignment, -b.alignment_recovery,
+                        b.alignment_recovery)
         p.alignment += drift
+
+    def _review_partners(self, t: int) -> None:
+        """Feed the scorecard window; at review quarters score, tier and exit partners (sim.tiers)."""
+        p, c, rec, tiers = self.partners, self.customers, self.recorder, self.tiers
+        tiers.observe(t, revenue=rec.partner_revenue.sum(axis=0), won=rec.partner_deals[0],
+                      lost=rec.partner_deals[1], renewed=rec.partner_deals[2], churned=rec.partner_deals[3])
+        if not tiers.is_review(t):
+            return
+        in_pipeline = np.flatnonzero((c.state == OPPORTUNITY) & (c.partner >= 0))
+        served = np.flatnonzero((c.state == ACTIVE) & (c.partner >= 0))
+        reached = np.bincount(c.partner[np.concatenate([in_pipeline, served])], minlength=p.size)
+        qualified = np.bincount(c.partner[in_pipeline], minlength=p.size,
+                                weights=c.opportunity_value[in_pipeline] * c.win_prob[in_pipeline])
+        indicators = Indicators(accounts=self.accounts_covered, reached=reached, alignment=p.alignment,
+                                certified=p.certified, effort_share=p.effort_share,
+                                qualified_pipeline=qualified, **tiers.window_totals())
+        scored = p.in_states(*ag.SELLING_STATES)
+        grace = self.config.program.scorecard.exit_grace_quarters
+        exited = tiers.review(indicators, scored, scored & (t - p.selling_since >= grace))
+        p.state[exited] = ag.CHURNED
+        rec.partners_exited += exited.size
 
     # ------------------------------------------------------------------ step
     def step(self) -> None:
@@ -341,6 +417,7 @@ class EcosystemModel(mesa.Model):
         self._customer_quarter(t, engagement)
         self.recorder.pay_and_recognise(t)
         self._update_activity(t)
+        self._review_partners(t)
         self.recorder.end_quarter(t, recruited)
 
 

@@ -2,18 +2,25 @@
 
 The recorder is the model's ledger. Revenue is recognised per customer (a quarter of
 its contract value) and split by the channel that brought the customer in; partners
-are paid by their commercial model (seed 002 "By Commercial Model"):
+are paid by their commercial model (seed 002 "By Commercial Model") under the
+incentive program (:mod:`sim.incentives`, which says what is paid and when):
 
-* resell partners keep their discount (``margin``) on every quarter's revenue of the
-  customers they sourced, and a two-tier reseller's distributor keeps its
-  distribution margin on the same revenue;
-* referral partners earn ``margin`` of first-year contract value once, at close;
+* resell partners keep their discount (``margin``) on the revenue of the customers
+  they sourced, and a two-tier reseller's distributor keeps its distribution margin
+  on the same revenue;
+* referral partners earn their fee on first-year contract value;
 * marketplaces keep their listing fee on every transaction they carry;
 * a partner that influenced (co-sold) a deal it did not source earns the program's
-  co-sell fee of first-year value at close.
+  co-sell fee of first-year value;
+* registration bonuses, first-win and certification bonuses and retention rebates
+  when the program has them.
 
-So every quarter ``revenue == vendor_net_revenue + partner_payouts`` and
-``program_cost == partner_payouts + mdf_spend + enablement_spend`` hold exactly.
+Payouts are kept by component (``payout_margin``, ``payout_referral``,
+``payout_deal_registration``, ``payout_bonus``, ``payout_rebate``), which sum to
+``partner_payouts``. So every quarter ``revenue == vendor_net_revenue +
+partner_payouts`` and ``program_cost == partner_payouts + mdf_spend +
+enablement_spend + double_bubble_spend`` hold exactly (the last term, direct reps'
+commission on partner deals, is 0 unless the program runs a double bubble).
 Partner rows are kept in preallocated (quarters x partners) arrays.
 """
 
@@ -24,11 +31,15 @@ import pandas as pd
 
 from sim import agents as ag
 from sim.customers import CHANNELS, DIRECT, INFLUENCED, MARKETPLACE, OPPORTUNITY, SOURCED
+from sim.incentives import PAYOUT_COMPONENTS
+from sim.tiers import RAG
 
 __all__ = ["Recorder"]
 
 PARTNER_COLUMNS = ("state", "revenue_sourced", "revenue_influenced", "pipeline", "payout",
-                   "effort_share", "profit", "alignment", "customers", "certified")
+                   "effort_share", "profit", "alignment", "customers", "certified", "mdf_spend")
+# Scorecard columns of partners.parquet, in the order of TierBook.score's rows.
+SCORE_COLUMNS = ("score", "score_reach", "score_alignment", "score_performance")
 
 
 class Recorder:
@@ -43,14 +54,20 @@ class Recorder:
             "certified": np.zeros((quarters, n), dtype=bool),
             **{col: np.zeros((quarters, n)) for col in PARTNER_COLUMNS if col not in ("state", "certified")},
         }
+        self.tier_data = np.zeros((quarters, n), dtype=np.int16)
+        self.rag_data = np.zeros((quarters, n), dtype=np.int8)
+        self.score_data = np.zeros((len(SCORE_COLUMNS), quarters, n))
         self.start_quarter()
 
     # ------------------------------------------------------------------ flows
     def start_quarter(self) -> None:
         """Reset the quarter's accumulators."""
         n = self.model.partners.size
-        self.enablement_spend = 0.0
-        self.payout = np.zeros(n)
+        self.enablement_spend = self.double_bubble_spend = 0.0
+        self.payout_parts = np.zeros((len(PAYOUT_COMPONENTS), n))
+        self.mdf_spend = np.zeros(n)
+        self.partner_deals = np.zeros((4, n))  # won, lost, renewed, churned (customers of each partner)
+        self.partners_exited = self.churned_partner_sourced = self.renewals_due_partner_sourced = 0
         self.partner_opportunities = np.zeros(n, dtype=np.int64)
         self.revenue_by_channel = np.zeros(len(CHANNELS))
         self.partner_revenue = np.zeros((2, n))
@@ -59,10 +76,30 @@ class Recorder:
         self.renewals = self.churned = 0
         self.won_value = 0.0
 
+    @property
+    def payout(self) -> np.ndarray:
+        """This quarter's payout per partner, all components."""
+        return self.payout_parts.sum(axis=0)
+
     def note_renewals(self, renewed: np.ndarray, churned: np.ndarray) -> None:
-        """Count this quarter's renewals and churned customers."""
+        """Count this quarter's renewals and churned customers, per partner too; pay rebates."""
+        c = self.model.customers
         self.renewals += renewed.size
         self.churned += churned.size
+        self._count_by_partner(2, renewed)
+        self._count_by_partner(3, churned)
+        churned_sourced = int((c.channel[churned] == SOURCED).sum())
+        self.churned_partner_sourced += churned_sourced
+        self.renewals_due_partner_sourced += churned_sourced + int((c.channel[renewed] == SOURCED).sum())
+        self.model.incentives.rebate(renewed, self._pay)
+
+    def _count_by_partner(self, row: int, ids: np.ndarray) -> None:
+        partner = self.model.customers.partner[ids]
+        self.partner_deals[row] += np.bincount(partner[partner >= 0], minlength=self.partner_deals.shape[1])
+
+    def note_mdf(self, spend: np.ndarray) -> None:
+        """Record MDF spent on demand generation this quarter, per partner."""
+        self.mdf_spend += spend
 
     def note_opened(self, opps, value: np.ndarray, conflicts: int) -> None:
         """Count new opportunities, partner-run evaluations (POCs) and conflicts."""
@@ -75,37 +112,29 @@ class Recorder:
         self.conflicts += conflicts
 
     def note_closed(self, won: np.ndarray, lost: np.ndarray) -> None:
-        """Count closed deals and pay one-time fees (referral, co-sell) at close."""
-        c, p = self.model.customers, self.model.partners
+        """Count closed deals; the incentive program books their first-year pay."""
+        c = self.model.customers
         self.new_customers += won.size
         self.lost += lost.size
         value = c.contract_value[won]
         self.won_value += float(value.sum())
-        partner, channel = c.partner[won], c.channel[won]
-        self.new_customers_partner += int((channel != DIRECT).sum())
-        referral = (channel == SOURCED) & (partner >= 0)
-        referral[referral] = p.model_code[partner[referral]] == ag.COMMERCIAL_MODEL_CODE["referral"]
-        self._pay(partner[referral], p.margin[partner[referral]] * value[referral])
-        co_sell = (channel == INFLUENCED) & (partner >= 0)
-        self._pay(partner[co_sell], self.model.config.program.co_sell_fee * value[co_sell])
+        self.new_customers_partner += int((c.channel[won] != DIRECT).sum())
+        self._count_by_partner(0, won)
+        self._count_by_partner(1, lost)
+        self.double_bubble_spend += self.model.incentives.book(won, self._pay)
 
-    def _pay(self, partner_ids: np.ndarray, amounts: np.ndarray) -> None:
-        self.payout += np.bincount(partner_ids, weights=amounts, minlength=self.payout.size)
+    def _pay(self, component: int, partner_ids: np.ndarray, amounts: np.ndarray) -> None:
+        """Pay ``amounts`` to ``partner_ids`` under payout ``component`` (PAYOUT_COMPONENTS index)."""
+        self.payout_parts[component] += np.bincount(partner_ids, weights=amounts,
+                                                    minlength=self.payout_parts.shape[1])
 
     def pay_and_recognise(self, t: int) -> None:
-        """Recognise the quarter's revenue by channel and pay recurring partner margins."""
+        """Recognise the quarter's revenue by channel and pay partners under the program."""
         c, p = self.model.customers, self.model.partners
         revenue = c.quarterly_revenue()
         self.revenue_by_channel = np.bincount(c.channel, weights=revenue, minlength=len(CHANNELS))
         paying = np.flatnonzero((revenue > 0) & (c.partner >= 0))
         partner, channel, amount = c.partner[paying], c.channel[paying], revenue[paying]
-        resold = (channel == SOURCED) & (p.model_code[partner] == ag.COMMERCIAL_MODEL_CODE["resell"])
-        self._pay(partner[resold], p.margin[partner[resold]] * amount[resold])
-        parent = p.parent[partner[resold]]
-        two_tier = parent >= 0
-        self._pay(parent[two_tier], p.margin[parent[two_tier]] * amount[resold][two_tier])
-        listed = channel == MARKETPLACE
-        self._pay(partner[listed], p.margin[partner[listed]] * amount[listed])
         sourced_like = np.isin(channel, (SOURCED, MARKETPLACE))
         self.partner_revenue[0] = np.bincount(partner[sourced_like], weights=amount[sourced_like],
                                               minlength=p.size)
@@ -114,6 +143,7 @@ class Recorder:
         services = c.services[paying]
         self.services_revenue = np.bincount(partner[services], minlength=p.size,
                                             weights=amount[services] * self.model.config.market.services_ratio)
+        self.model.incentives.pay_quarter(t, revenue, self.partner_revenue.sum(axis=0), self._pay)
 
     # ------------------------------------------------------------------ rows
     def end_quarter(self, t: int, recruited: int) -> None:
@@ -126,9 +156,10 @@ class Recorder:
         c, p = m.customers, m.partners
         counts = c.counts()
         revenue = float(self.revenue_by_channel.sum())
-        payouts = float(self.payout.sum())
-        mdf = 0.0
-        program_cost = payouts + mdf + self.enablement_spend
+        parts = self.payout_parts.sum(axis=1)
+        payouts = float(parts.sum())
+        mdf = float(self.mdf_spend.sum())
+        program_cost = payouts + mdf + self.enablement_spend + self.double_bubble_spend
         ecosystem = float(self.revenue_by_channel[[SOURCED, INFLUENCED, MARKETPLACE]].sum())
         closed = self.new_customers + self.lost
         partnered = int(p.in_states(*ag.PARTNERED_STATES).sum())
@@ -160,12 +191,18 @@ class Recorder:
             "win_rate": self.new_customers / closed if closed else np.nan,
             "avg_deal_size": self.won_value / self.new_customers if self.new_customers else np.nan,
             "partner_payouts": payouts,
+            **{f"payout_{name}": float(parts[i]) for i, name in enumerate(PAYOUT_COMPONENTS)},
             "mdf_spend": mdf,
+            "mdf_unspent": float(m.incentives.mdf_balance.sum()),
             "enablement_spend": self.enablement_spend,
+            "double_bubble_spend": self.double_bubble_spend,
             "program_cost": program_cost,
             "partner_roi": ecosystem / program_cost if program_cost > 0 else np.nan,
             "ecosystem_contribution": ecosystem / revenue if revenue > 0 else 0.0,
             "conflicts": self.conflicts,
+            "churned_partner_sourced": self.churned_partner_sourced,
+            "renewals_due_partner_sourced": self.renewals_due_partner_sourced,
+            "partners_exited": self.partners_exited,
             "vendor_net_revenue": revenue - payouts,
             "stage": m.stage,
             "product_readiness": m.readiness,
@@ -174,8 +211,12 @@ class Recorder:
         }
         for i, state in enumerate(ag.STATES):
             row[f"partners_{state}"] = int((p.state == i).sum())
-        for tier in m.config.program.tiers:
-            row[f"tier_{tier.name}"] = partnered if tier.name == m.config.program.tiers[0].name else 0
+        in_program = p.in_states(*ag.PARTNERED_STATES)
+        for name, count in zip(m.tiers.names, m.tiers.counts(in_program)):
+            row[f"tier_{name}"] = int(count)
+        rag = m.tiers.rag[in_program]
+        for i, colour in enumerate(RAG):
+            row[f"partners_{colour}"] = int((rag == i).sum())
         return row
 
     def _store_partners(self, t: int) -> None:
@@ -196,6 +237,10 @@ class Recorder:
         d["profit"][q] = self.payout + self.services_revenue
         d["alignment"][q] = p.alignment
         d["customers"][q] = np.bincount(c.partner[served], minlength=p.size)
+        d["mdf_spend"][q] = self.mdf_spend
+        self.tier_data[q] = m.tiers.tier
+        self.rag_data[q] = m.tiers.rag
+        self.score_data[:, q] = m.tiers.score
 
     # ------------------------------------------------------------------ tables
     def quarterly_frame(self) -> pd.DataFrame:
@@ -211,18 +256,18 @@ class Recorder:
         d = {k: v[:quarters].ravel() for k, v in self.partner_data.items()}
         state = np.array(ag.STATES, dtype=object)[d.pop("state")]
         partnered = np.isin(state, [ag.STATES[s] for s in ag.PARTNERED_STATES])
-        first_tier = m.config.program.tiers[0].name
+        tier = np.array(m.tiers.names, dtype=object)[self.tier_data[:quarters].ravel()]
+        rag = np.array(RAG + ("",), dtype=object)[self.rag_data[:quarters].ravel()]  # -1 (not scored) -> ""
+        scores = {col: np.where(partnered, self.score_data[i, :quarters].ravel(), np.nan)
+                  for i, col in enumerate(SCORE_COLUMNS)}
         frame = pd.DataFrame({
             "quarter": np.repeat(np.arange(1, quarters + 1), n),
             "partner_id": np.tile(np.arange(n), quarters),
             "partner_type": np.tile(p.type_names, quarters),
             "state": state,
-            "tier": np.where(partnered, first_tier, ""),
-            "score": np.nan,
-            "score_reach": np.nan,
-            "score_alignment": np.nan,
-            "score_performance": np.nan,
-            "rag": "",
+            "tier": np.where(partnered, tier, ""),
+            **scores,
+            "rag": np.where(partnered, rag, ""),
             **d,
             "parent_id": pd.array(np.tile(np.where(p.parent >= 0, p.parent, -1), quarters), dtype="Int64"),
         })
