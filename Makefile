@@ -1,5 +1,5 @@
 # Two commands set up everything on a fresh machine (Python >= 3.12 and pip):
-#   make run    install ecosim into .venv and run scenarios/baseline.yaml
+#   make run    install ecosim into .venv, run scenarios/baseline.yaml and write its report
 #   make test   install ecosim with its test extras into .venv and run the test suite
 PYTHON ?= python3
 VENV   := .venv
@@ -18,7 +18,7 @@ install-test: $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 
 run: install
-	$(BIN)/ecosim run scenarios/baseline.yaml
+	$(BIN)/ecosim run scenarios/baseline.yaml --report
 
 test: install-test
 	$(BIN)/python -m pytest

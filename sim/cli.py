@@ -46,6 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY.PATH=VALUE",
                      help="override any scenario key, e.g. --set partners.var.margin=0.25 (repeatable)")
     run.add_argument("--workers", type=int, default=1, help="processes for replications (default 1)")
+    run.add_argument("--report", action="store_true", help="also write report.html and plots/ into the run directory")
     run.set_defaults(handler=_cmd_run)
 
     validate = sub.add_parser("validate", help="check a scenario file without running it")
@@ -55,6 +56,21 @@ def build_parser() -> argparse.ArgumentParser:
 
     schema = sub.add_parser("schema", help="print the JSON Schema of scenario files")
     schema.set_defaults(handler=_cmd_schema)
+
+    report = sub.add_parser("report", help="draw the plots and a self-contained report.html of a result directory",
+                            description="Read a run directory and write plots/*.png and report.html into it.")
+    report.add_argument("directory", type=Path, help="a run directory")
+    report.add_argument("--quarter", type=int, help="quarter of the network picture (default: the last)")
+    report.set_defaults(handler=_cmd_report)
+
+    app = sub.add_parser("app", help="open the interactive page (needs the app extra: pip install 'ecosim[app]')",
+                         description="Serve the interactive page: scenario knobs, step/play, the network "
+                                     "picture and live charts. Works offline.")
+    app.add_argument("scenario", type=Path, nargs="?", help="scenario YAML file (default scenarios/baseline.yaml)")
+    app.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    app.add_argument("--port", type=int, default=8765, help="port to listen on (default 8765)")
+    app.add_argument("--open", action="store_true", help="open the page in a browser")
+    app.set_defaults(handler=_cmd_app)
     return parser
 
 
@@ -68,6 +84,10 @@ def _cmd_run(args) -> int:
                           seed=args.seed, quarters=args.quarters, out=args.out, workers=args.workers)
     print(format_summary(result))
     print(f"\nResults: {result.path}")
+    if args.report:
+        from sim.report import build_report
+
+        print(f"Report: {build_report(result.path)}")
     return EXIT_OK
 
 
@@ -78,6 +98,31 @@ def _cmd_validate(args) -> int:
     print(f"{args.scenario}: valid scenario '{scenario.name}' "
           f"({scenario.simulation.replications} replications x {scenario.simulation.quarters} quarters)")
     return EXIT_OK
+
+
+def _cmd_report(args) -> int:
+    from sim.report import build_report
+
+    print(f"Report: {build_report(args.directory, quarter=args.quarter)}")
+    return EXIT_OK
+
+
+def _cmd_app(args) -> int:
+    """Validate the scenario, then become the solara server (exec: one process to stop)."""
+    import importlib.util
+    import os
+
+    from sim.scenario import load_scenario
+
+    scenario = args.scenario or Path(__file__).resolve().parents[1] / "scenarios" / "baseline.yaml"
+    load_scenario(scenario)  # a bad scenario is refused (exit 2) before a server starts
+    if importlib.util.find_spec("solara") is None:
+        print("ecosim: error: the interactive page needs the app extra: pip install 'ecosim[app]'", file=sys.stderr)
+        return EXIT_INTERNAL
+    command = [sys.executable, "-m", "solara", "run", str(Path(__file__).with_name("app.py")), "--host", args.host,
+               "--port", str(args.port), "--production", "--no-check-version", "--open" if args.open else "--no-open"]
+    sys.stdout.flush()
+    os.execve(sys.executable, command, {**os.environ, "ECOSIM_APP_SCENARIO": str(Path(scenario).resolve())})
 
 
 def _cmd_schema(args) -> int:

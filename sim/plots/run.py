@@ -24,7 +24,6 @@ from sim.plots.style import (
     no_data,
     plot_band,
     quarter_axis,
-    quarter_bands,
     share_axis,
     with_replication,
 )
@@ -148,7 +147,7 @@ def tiers_and_rag(quarterly: pd.DataFrame, partners: pd.DataFrame):
     else:
         mean = shares.groupby("quarter").mean()
         rag.stackplot(mean.index, mean.T.to_numpy(), colors=list(RAG_COLORS.values()),
-                      labels=list(RAG_COLORS), alpha=0.85)
+                      labels=list(RAG_COLORS))
         rag.set_ylim(0, 1)
         rag.set_ylabel("share of scored partners")
         share_axis(rag)
@@ -160,8 +159,12 @@ def tiers_and_rag(quarterly: pd.DataFrame, partners: pd.DataFrame):
 
 
 def flywheel(quarterly: pd.DataFrame):
-    """The flywheel loop: installed base, active partners, new customers per active
-    partner, and the quarter partner-led revenue first passes half of revenue."""
+    """The flywheel loop and the quarter it takes over.
+
+    Installed base, active partners, new customers per active partner, and the
+    share of revenue that is partner-sourced or influenced, with the quarter it first
+    passes half of revenue.
+    """
     q = add_derived(with_replication(quarterly))
     q["partner_led_share"] = (q["revenue_partner_sourced"] + q["revenue_partner_influenced"]) / \
         q["revenue"].where(q["revenue"] > 0)
@@ -172,7 +175,7 @@ def flywheel(quarterly: pd.DataFrame):
               ("partner_led_share", "partner-sourced + influenced share of revenue", "#4c72b0"))
     first = flywheel_quarter(q)
     reached = first.dropna()
-    for ax, (column, title, color) in zip(axes, panels):
+    for ax, (column, title, color) in zip(axes, panels, strict=True):
         if q[column].notna().any():
             plot_band(ax, q, column, title, color)
         else:
@@ -303,5 +306,5 @@ def scorecard_heatmap(partners: pd.DataFrame, replication: int | None = None, to
     handles = [Patch(color=RAG_COLORS[r], label=r) for r in RAG_COLORS]
     handles += [Patch(facecolor=palette[1], label="in program, not rated"),
                 Patch(facecolor="#ffffff", edgecolor="#999999", label="not in program")]
-    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
+    fig.legend(handles=handles, loc="outside right upper", fontsize=8)
     return fig

@@ -115,21 +115,25 @@ def quarter_bands(frame: pd.DataFrame, column: str, confidence: float = 0.95) ->
     """Per quarter: mean of ``column`` across replications and its Student-t interval.
 
     Returns a frame indexed by quarter with ``mean``, ``low`` and ``high`` (equal to
-    the mean where only one replication has a value).
+    the mean where only one replication has a value; ``low`` is cut at zero for a
+    column that is never negative).
     """
     grouped = frame.groupby("quarter")[column]
     out = grouped.agg(["mean", "std", "count"])
     dof = (out["count"] - 1).clip(lower=1)
     half = stats.t.ppf(0.5 + confidence / 2, dof) * out["std"] / np.sqrt(out["count"])
     half = half.where(out["count"] > 1, 0.0).fillna(0.0)
-    return pd.DataFrame({"mean": out["mean"], "low": out["mean"] - half, "high": out["mean"] + half})
+    low = out["mean"] - half
+    if (frame[column].dropna() >= 0).all():
+        low = low.clip(lower=0.0)  # a count or an amount that cannot be negative
+    return pd.DataFrame({"mean": out["mean"], "low": low, "high": out["mean"] + half})
 
 
 def plot_band(ax: Axes, frame: pd.DataFrame, column: str, label: str, color: str,
               **line_kwargs) -> pd.DataFrame:
     """Draw the mean of ``column`` per quarter with its 95% band; return the bands."""
     bands = quarter_bands(frame, column)
-    ax.plot(bands.index, bands["mean"], color=color, label=label, lw=2, **line_kwargs)
+    ax.plot(bands.index, bands["mean"], color=color, label=label, **{"lw": 2, **line_kwargs})
     ax.fill_between(bands.index, bands["low"], bands["high"], color=color, alpha=0.2, lw=0)
     return bands
 

@@ -1,0 +1,37 @@
+"""Figures of ecosim results (matplotlib), drawn from the result tables only.
+
+``import sim`` does not import this package; it is loaded by ``ecosim report``,
+the interactive page and notebooks that ask for a picture::
+
+    from sim.plots import revenue_by_source
+    revenue_by_source(result.quarterly).savefig("revenue.png")
+
+Every function returns a :class:`matplotlib.figure.Figure`.
+"""
+
+from sim.plots.network import graph_at_quarter, network_picture
+from sim.plots.run import (
+    arr_and_customers,
+    customer_flows,
+    flywheel,
+    lorenz_curve,
+    partner_funnel,
+    revenue_by_source,
+    revenue_concentration,
+    scorecard_heatmap,
+    tiers_and_rag,
+)
+
+__all__ = [
+    "arr_and_customers",
+    "customer_flows",
+    "flywheel",
+    "graph_at_quarter",
+    "lorenz_curve",
+    "network_picture",
+    "partner_funnel",
+    "revenue_by_source",
+    "revenue_concentration",
+    "scorecard_heatmap",
+    "tiers_and_rag",
+]
