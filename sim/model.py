@@ -292,7 +292,9 @@ class EcosystemModel(mesa.Model):
         reach = p.reach * engagement
         volume, poor_share = self.incentives.screening()
         push = np.where(p.is_marketplace, 0.0, reach * volume + self._mdf_hazard())
-        partner_push = self.cover @ push
+        # cover @ push, looping over partners (the transposed partner-major copy) rather than
+        # over every customer row: the same sums in the same order, several times faster.
+        partner_push = self.cover_by_partner.T @ push
         market_push_seg = (p.segment_fit * np.where(p.is_marketplace, reach, 0.0)[:, None]).sum(axis=0)
         prospects = np.flatnonzero(c.state == 0)
         peer_share = c.peer_adopted_share(prospects)
