@@ -1,8 +1,8 @@
 """The interactive page: ``ecosim app [SCENARIO]`` (Mesa's SolaraViz).
 
 The page builds an :class:`AppModel` from a scenario file and the knobs in its side
-bar (partner counts and margins by type, the incentive preset when the scenario
-schema offers presets, deal-registration rule, adoption p and q, market size, seed),
+bar (partner counts and margins by type, the incentive preset, the deal-registration
+rule, adoption p and q, market size, seed),
 steps it quarter by quarter with SolaraViz's Step / play controls, and redraws the
 ecosystem network, revenue by source and the partner funnel from the live model's
 recorded tables with the same figures as ``ecosim report``.
@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Literal, get_args
+from typing import get_args
 
 import solara
 from mesa.visualization import SolaraViz
@@ -35,7 +35,8 @@ __all__ = ["AppModel", "knobs", "incentive_presets", "Page", "SCENARIO_ENV"]
 
 SCENARIO_ENV = "ECOSIM_APP_SCENARIO"
 DEFAULT_SCENARIO = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.yaml"
-PRESET_KEY = "program.incentives.preset"
+PRESET_KEY = "program.preset"
+NO_PRESET = "none"
 LABELS = {"distributor": "distributors", "reseller": "resellers", "var": "VARs", "regional_si": "regional SIs",
           "gsi": "GSIs", "msp": "MSPs", "marketplace": "marketplaces", "influencer": "influencers"}
 
@@ -54,6 +55,8 @@ class AppModel(EcosystemModel):
     """
 
     def __init__(self, scenario_file: str | Path = DEFAULT_SCENARIO, rng=None, **knobs):
+        if knobs.get(PRESET_KEY) == NO_PRESET:
+            del knobs[PRESET_KEY]  # keep the scenario file's own program
         scenario = load_scenario(scenario_file, knobs)
         super().__init__(scenario, rng=scenario.simulation.seed if rng is None else rng)
 
@@ -64,17 +67,9 @@ class AppModel(EcosystemModel):
 
 
 def incentive_presets() -> list[str]:
-    """Names of the incentive presets the scenario schema accepts (empty if it has none)."""
-    incentives = Program.model_fields.get("incentives")
-    if incentives is None:
-        return []
-    model = incentives.annotation
-    preset = getattr(model, "model_fields", {}).get("preset")
-    if preset is None:
-        return []
-    choices = [a for arg in (preset.annotation, *get_args(preset.annotation)) if getattr(arg, "__origin__", None)
-               is Literal for a in get_args(arg)]
-    return [str(c) for c in choices]
+    """The incentive presets a scenario's ``program.preset`` accepts, after ``none``."""
+    return [NO_PRESET] + [str(name) for arg in get_args(Program.model_fields["preset"].annotation)
+                          for name in get_args(arg)]
 
 
 def _slider(label: str, value, low, high, step) -> dict:
@@ -92,11 +87,8 @@ def knobs(scenario: Scenario) -> dict[str, dict]:
                                               0.05, 0.0005),
         "market.adoption.imitation": _slider("adoption q (imitation)", market.adoption.imitation, 0.0, 0.6, 0.005),
     }
-    presets = incentive_presets()
-    if presets:
-        current = _preset_of(scenario)
-        controls[PRESET_KEY] = {"type": "Select", "label": "incentive preset", "values": presets,
-                                "value": current if current in presets else presets[0]}
+    controls[PRESET_KEY] = {"type": "Select", "label": "incentive preset", "values": incentive_presets(),
+                            "value": scenario.program.preset or NO_PRESET}
     rules = list(get_args(Program.model_fields["deal_registration"].annotation))
     controls["program.deal_registration"] = {"type": "Select", "label": "deal registration", "values": rules,
                                              "value": scenario.program.deal_registration}
@@ -110,11 +102,6 @@ def knobs(scenario: Scenario) -> dict[str, dict]:
                                                        float(types[ptype].margin), 0.0, 0.6, 0.01)
     controls["simulation.seed"] = _slider("seed", scenario.simulation.seed, 0, 10_000, 1)
     return controls
-
-
-def _preset_of(scenario: Scenario) -> str | None:
-    incentives = getattr(scenario.program, "incentives", None)
-    return getattr(incentives, "preset", None)
 
 
 def _figure_card(figure) -> None:

@@ -3,7 +3,13 @@
 ``build_report(directory)`` looks at what the directory holds and draws what exists:
 
 * a **run** (``manifest.json`` + ``quarterly.parquet`` + ``partners.parquet``):
-  what was run, a headline table, the run figures of :mod:`sim.plots` and the manifest.
+  what was run, a headline table, the run figures of :mod:`sim.plots` and the manifest;
+* a **comparison** (``comparison.csv`` + ``experiment.json`` + one run directory per
+  arm): the question and arms, the paired differences, a forest plot and the arms'
+  time series overlaid;
+* a **sweep** (``sweep.parquet`` + ``points.csv``, and ``sensitivity.csv`` for
+  Sobol'/Morris designs): the design, the most influential parameters, sensitivity
+  indices, a heatmap of two-parameter grids and each metric against each parameter.
 
 The page embeds its images as base64 data, loads nothing from the network and opens
 offline; the PNGs are also written under ``plots/``. Nothing here runs the model.
@@ -27,8 +33,10 @@ from sim.cli import CURRENCY_METRICS, SHARE_METRICS
 from sim.errors import ScenarioError
 from sim.metrics import KEY_METRICS
 from sim.plots.style import money
+from sim.plots.sweep import notes
 
-__all__ = ["Figurespec", "RunTables", "build_report", "detect_kind", "read_run", "run_figures"]
+__all__ = ["Figurespec", "Page", "RunTables", "build_report", "comparison_page", "detect_kind", "read_run",
+           "run_figures", "run_page", "sweep_page"]
 
 REPORT_NAME = "report.html"
 PLOTS_DIR = "plots"
@@ -56,18 +64,22 @@ class Figurespec:
 
 
 def detect_kind(directory: str | Path) -> str:
-    """Say what a result directory holds: ``"run"``.
+    """Say what a result directory holds: ``"run"``, ``"comparison"`` or ``"sweep"``.
 
     Raises:
         ScenarioError: the directory does not exist or holds no results ecosim knows.
     """
     path = Path(directory)
     if not path.is_dir():
-        raise ScenarioError(f"{path}: not a directory; expected a run directory (with manifest.json)")
+        raise ScenarioError(f"{path}: not a directory; expected a run, comparison or sweep directory")
     if all((path / f).exists() for f in ("manifest.json", "quarterly.parquet", "partners.parquet")):
         return "run"
-    raise ScenarioError(f"{path}: no results found; expected a run directory (manifest.json, "
-                        "quarterly.parquet, partners.parquet)")
+    if (path / "comparison.csv").exists():
+        return "comparison"
+    if (path / "sweep.parquet").exists() and (path / "points.csv").exists():
+        return "sweep"
+    raise ScenarioError(f"{path}: no results found; expected a run directory (manifest.json, quarterly.parquet, "
+                        "partners.parquet), a comparison (comparison.csv) or a sweep (sweep.parquet, points.csv)")
 
 
 def read_run(directory: str | Path) -> RunTables:
@@ -142,10 +154,12 @@ def _format(metric: str, value: float) -> str:
     return f"{value:,.2f}" if abs(value) < 100 else f"{value:,.0f}"
 
 
-def _table(header: list[str], rows: list[list[str]]) -> str:
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
+def _table(header: list[str] | None, rows: list[list[str]]) -> str:
+    """An HTML table of escaped text; ``header=None`` for a key-value table."""
+    head = "" if header is None else \
+        "<thead><tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in header) + "</tr></thead>"
     body = "".join("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in row) + "</tr>" for row in rows)
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    return f"<table>{head}<tbody>{body}</tbody></table>"
 
 
 def _flatten(data, prefix: str = "") -> list[tuple[str, str]]:
@@ -180,7 +194,7 @@ def _run_sections(run: RunTables) -> list[tuple[str, str, str]]:
     """(id, heading, HTML) of the run report's text sections."""
     m = run.manifest
     scenario = m.get("scenario", {})
-    what = _table(["", ""], [
+    what = _table(None, [
         ["scenario", m.get("scenario_name", "")],
         ["description", scenario.get("description", "").strip() or "(none)"],
         ["replications x quarters", f"{m.get('replications')} x {m.get('quarters')}"],
@@ -235,7 +249,7 @@ pre { background: #f6f8fa; padding: 1rem; overflow-x: auto; font-size: 0.8rem; }
 """
 
 
-def _page(title: str, subtitle: str, sections: list[tuple[str, str, str]],
+def _html(title: str, subtitle: str, sections: list[tuple[str, str, str]],
           figures: list[tuple[Figurespec, bytes]], manifest: dict) -> str:
     nav = [(sid, heading) for sid, heading, _ in sections] + [("plots", "Plots"), ("manifest", "Manifest")]
     parts = [
@@ -260,32 +274,180 @@ def _page(title: str, subtitle: str, sections: list[tuple[str, str, str]],
     return "\n".join(parts)
 
 
+@dataclass
+class Page:
+    """Everything one report page shows."""
+
+    title: str
+    subtitle: str
+    sections: list[tuple[str, str, str]]
+    figures: list[Figurespec]
+    manifest: dict
+
+
+def run_page(path: Path, quarter: int | None = None) -> Page:
+    """The report page of a run directory."""
+    run = read_run(path)
+    m = run.manifest
+    subtitle = (f"{m.get('replications')} replications x {m.get('quarters')} quarters, seed {m.get('seed')}; "
+                f"figures show the mean across replications with a shaded 95% interval.")
+    return Page(f"ecosim report: {m.get('scenario_name', path.name)}", subtitle, _run_sections(run),
+                run_figures(run, quarter), m)
+
+
+def comparison_page(path: Path) -> Page:
+    """The report page of an incentive comparison (``ecosim compare``)."""
+    comparison = pd.read_csv(path / "comparison.csv")
+    manifest_file = path / "experiment.json"
+    m = json.loads(manifest_file.read_text()) if manifest_file.exists() else {}
+    arms = [a["name"] for a in m.get("arms", [])] or list(dict.fromkeys(
+        [*comparison.get("baseline", pd.Series(dtype=str)), *comparison.get("arm", pd.Series(dtype=str))]))
+    runs = {arm: pd.read_parquet(path / arm / "quarterly.parquet") for arm in arms
+            if (path / arm / "quarterly.parquet").exists()}
+    metrics = list(dict.fromkeys(comparison["metric"])) if not comparison.empty else []
+    series = [metric for metric in metrics if runs and all(metric in q for q in runs.values())]
+    series += [metric for metric in ("revenue", "arr", "partners_active", "program_cost") if metric not in series]
+    what = _table(None, [
+        ["experiment", m.get("experiment", path.name)],
+        ["question", m.get("question") or "(none)"],
+        ["experiment file", str(m.get("source", ""))],
+        ["replications (paired, common random numbers)", str(m.get("replications", ""))],
+        ["seed", str(m.get("seed", ""))],
+        ["quarters", ", ".join(f"{a}: {q}" for a, q in m.get("quarters", {}).items())],
+    ]) + "<h3>Arms</h3>" + _table(["arm", "settings"], [
+        [a["name"], "; ".join(f"{k}={v}" for k, v in _flatten({k: v for k, v in a.items() if k != "name"}) if v
+                              not in ("None", "{}"))] for a in m.get("arms", [])])
+    rows = [[r.metric, f"{r.arm} vs {r.baseline}", _format(r.metric, r.baseline_mean), _format(r.metric, r.arm_mean),
+             _format(r.metric, r.mean_difference), f"{_format(r.metric, r.ci_low)} to {_format(r.metric, r.ci_high)}",
+             "n/a" if pd.isna(r.relative_change) else f"{r.relative_change:+.1%}", r.verdict]
+            for r in comparison.itertuples()]
+    headline = _table(["metric", "arm", "baseline mean", "arm mean", "difference", "95% interval", "relative",
+                       "verdict"], rows)
+    headline += ("<p>Each arm's own run directory (plots and report: <code>ecosim report DIR/ARM</code>): "
+                 + ", ".join(html.escape(a) for a in runs) + ".</p>")
+    figures = [
+        Figurespec("forest", "Paired differences (forest plot)",
+                   "Each arm's mean difference from the baseline arm per metric, relative to the baseline's mean, "
+                   "with its paired 95% interval (arms ran on the same random draws). Green: the interval excludes "
+                   "zero and the arm is better; red: worse; grey: no clear difference.",
+                   lambda: plots.forest_plot(comparison)),
+        Figurespec("arms_over_time", "Arms over time",
+                   "The compared metrics per quarter for every arm: mean across replications with its 95% band.",
+                   lambda: plots.arm_timeseries(runs, series)),
+    ]
+    subtitle = f"{len(arms)} arms compared with '{arms[0] if arms else ''}' on common random numbers."
+    return Page(f"ecosim comparison: {m.get('experiment', path.name)}", subtitle,
+                [("what-was-run", "What was run", what), ("headline", "Headline numbers", headline)], figures, m)
+
+
+def sweep_page(path: Path) -> Page:
+    """The report page of a parameter sweep (``ecosim sweep``)."""
+    points = pd.read_csv(path / "points.csv")
+    m = json.loads((path / "manifest.json").read_text()) if (path / "manifest.json").exists() else {}
+    sens_file = path / "sensitivity.csv"
+    indices = pd.read_csv(sens_file) if sens_file.exists() else None
+    parameters = [p for p in m.get("parameters", {}) if p in points] or \
+        [c for c in points.columns if "." in c]
+    varying = [p for p in parameters if points[p].nunique() > 1]
+    design = m.get("design", {})
+    cases = list(dict.fromkeys(points["case"])) if "case" in points else [None]
+    what = _table(None, [
+        ["sweep", m.get("name", path.name)],
+        ["description", m.get("description") or "(none)"],
+        ["design", f"{design.get('method', '?')} ({m.get('points', '?')} points, {m.get('runs', '?')} runs, "
+                   f"{m.get('runs_failed', 0)} failed)"],
+        ["seeds", str(m.get("seeds", ""))],
+        ["ecosim version / git commit", f"{m.get('ecosim_version')} / {m.get('git_commit') or 'unknown'}"],
+    ]) + "<h3>Parameters</h3>" + _table(["parameter", "values"], [[k, v] for k, v in m.get("parameters", {}).items()])
+    if m.get("cases"):
+        what += "<h3>Cases</h3>" + _table(["case", "settings"], [[k, json.dumps(v)] for k, v in m["cases"].items()])
+    figures = []
+    for case in cases:
+        label = "" if case is None else f" (case {case})"
+        suffix = "" if case is None else f"_{_slug(case)}"
+        at = points if case is None else points[points["case"] == case]
+        if indices is not None:
+            ix = indices if case is None or "case" not in indices else indices[indices["case"] == case]
+            figures.append(Figurespec(f"sensitivity{suffix}", f"Sensitivity indices{label}",
+                                      "How much of each metric's variance each parameter explains: first-order "
+                                      "(alone) and total (with interactions) Sobol' indices, or Morris mu* and "
+                                      "sigma, with 95% intervals.",
+                                      lambda ix=ix, label=label: plots.sensitivity_indices(ix, label)))
+        if design.get("method") == "grid" and len(varying) == 2:
+            figures.append(Figurespec(f"grid_heatmap{suffix}", f"Grid heatmap{label}",
+                                      f"The mean of each metric at every combination of {varying[0]} and "
+                                      f"{varying[1]}.",
+                                      lambda at=at, label=label: plots.grid_heatmap(at, varying[0], varying[1], label)))
+        elif varying:
+            figures.append(Figurespec(f"response{suffix}", f"Metrics against parameters{label}",
+                                      "Each design point's mean with its 95% interval across replications, "
+                                      "against each parameter.",
+                                      lambda at=at, label=label: plots.response(at, varying, label)))
+    subtitle = f"{design.get('method', '')} design over {len(parameters)} parameter(s)."
+    return Page(f"ecosim sweep: {m.get('name', path.name)}", subtitle,
+                [("what-was-run", "What was run", what),
+                 ("headline", "Headline numbers", _sweep_headline(points, indices, parameters))], figures, m)
+
+
+def _point(row: pd.Series, parameters: list[str]) -> str:
+    return ", ".join(f"{p}={row[p]}" for p in parameters)
+
+
+def _slug(text) -> str:
+    return "".join(ch if ch.isalnum() else "_" for ch in str(text))
+
+
+def _sweep_headline(points: pd.DataFrame, indices: pd.DataFrame | None, parameters: list[str]) -> str:
+    """The most influential parameter per metric (sensitivity) and each metric's best and worst point."""
+    parts = []
+    if indices is not None:
+        score = "ST" if "ST" in indices else "mu_star"
+        usable = indices[notes(indices) == ""]
+        keys = [k for k in ("case", "metric") if k in usable]
+        rows = []
+        for key, group in usable.groupby(keys, sort=False):
+            top = group.sort_values(score, ascending=False).iloc[0]
+            rows.append([" / ".join(map(str, key if isinstance(key, tuple) else (key,))), top["parameter"],
+                         f"{top[score]:.2f} ± {top.get(f'{score}_conf', float('nan')):.2f}"])
+        parts.append(_table(["metric", "most influential parameter", f"{score} (95%)"], rows))
+    rows = []
+    keys = [k for k in ("case",) if k in points]
+    for key, group in points.groupby([*keys, "metric"], sort=False):
+        group = group.dropna(subset=["mean"])
+        if group.empty:
+            continue
+        metric = key[-1] if isinstance(key, tuple) else key
+        low, high = group.loc[group["mean"].idxmin()], group.loc[group["mean"].idxmax()]
+        rows.append([" / ".join(map(str, key if isinstance(key, tuple) else (key,))),
+                     f"{_format(metric, high['mean'])} at {_point(high, parameters)}",
+                     f"{_format(metric, low['mean'])} at {_point(low, parameters)}"])
+    parts.append(_table(["metric", "highest point mean", "lowest point mean"], rows))
+    return "".join(parts)
+
+
 def build_report(directory: str | Path, quarter: int | None = None) -> Path:
     """Draw every figure a result directory supports and write ``plots/*.png`` and ``report.html``.
 
     Args:
-        directory: a run directory.
-        quarter: the quarter of the network picture (default: the last).
+        directory: a run, comparison or sweep directory.
+        quarter: the quarter of a run's network picture (default: the last).
 
     Returns:
         The path of ``report.html``.
     """
     path = Path(directory)
-    detect_kind(path)
-    run = read_run(path)
-    m = run.manifest
-    figures = []
+    kind = detect_kind(path)
+    if quarter is not None and kind != "run":
+        raise ScenarioError(f"--quarter applies to run directories; {path} holds a {kind}")
+    page = run_page(path, quarter) if kind == "run" else comparison_page(path) if kind == "comparison" \
+        else sweep_page(path)
     out = path / PLOTS_DIR
     out.mkdir(exist_ok=True)
-    for spec in run_figures(run, quarter):
-        figure = spec.draw()
-        png = _png(figure)
+    drawn = []
+    for spec in page.figures:
+        png = _png(spec.draw())
         (out / f"{spec.name}.png").write_bytes(png)
-        figures.append((spec, png))
-    title = f"ecosim report: {m.get('scenario_name', path.name)}"
-    subtitle = (f"{m.get('replications')} replications x {m.get('quarters')} quarters, seed {m.get('seed')}; "
-                f"figures show the mean across replications with a shaded 95% interval.")
-    page = _page(title, subtitle, _run_sections(run), figures, m)
+        drawn.append((spec, png))
     report = path / REPORT_NAME
-    report.write_text(page, encoding="utf-8")
+    report.write_text(_html(page.title, page.subtitle, page.sections, drawn, page.manifest), encoding="utf-8")
     return report

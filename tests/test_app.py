@@ -35,7 +35,14 @@ def test_knobs_start_at_the_scenario_and_are_valid_overrides(scenario_file):
     assert controls["partners.var.count"]["value"] == 40
     assert controls["market.adoption.imitation"]["value"] == scenario.market.adoption.imitation
     assert set(controls["program.deal_registration"]["values"]) >= {"first_registered", "partner_preferred"}
-    assert load_scenario(scenario_file, {k: c["value"] for k, c in controls.items()}) == scenario
+    assert controls["program.preset"]["value"] == "none" and "mdf_heavy" in controls["program.preset"]["values"]
+    model = AppModel(scenario_file, **{k: c["value"] for k, c in controls.items()})
+    assert model.config == scenario
+
+
+def test_incentive_preset_knob_sets_the_program(scenario_file):
+    model = AppModel(scenario_file, **{"program.preset": "mdf_heavy"})
+    assert model.config.program.preset == "mdf_heavy" and model.config.program.incentives.mdf is not None
 
 
 def test_app_model_applies_knobs_and_stops_at_the_horizon(scenario_file):
@@ -120,7 +127,7 @@ def test_page_renders_controls_and_live_charts_offline(server):
         step.wait_for(timeout=60_000)
         body = page.inner_text("body")
         for label in ("VARs (count)", "resellers: resell margin", "adoption p (innovation)",
-                      "adoption q (imitation)", "deal registration", "Reset"):
+                      "adoption q (imitation)", "incentive preset", "deal registration", "Reset"):
             assert label.lower() in body.lower(), label
         first = step_until_quarter_changes(page, step, 0)
         page.wait_for_function("Array.from(document.images).filter(i => i.complete && i.naturalWidth > 200)"

@@ -9,6 +9,7 @@ the interactive page and notebooks that ask for a picture::
 Every function returns a :class:`matplotlib.figure.Figure`.
 """
 
+from sim.plots.compare import arm_timeseries, forest_plot
 from sim.plots.network import graph_at_quarter, network_picture
 from sim.plots.run import (
     arr_and_customers,
@@ -21,17 +22,23 @@ from sim.plots.run import (
     scorecard_heatmap,
     tiers_and_rag,
 )
+from sim.plots.sweep import grid_heatmap, response, sensitivity_indices
 
 __all__ = [
+    "arm_timeseries",
     "arr_and_customers",
     "customer_flows",
     "flywheel",
+    "forest_plot",
     "graph_at_quarter",
+    "grid_heatmap",
     "lorenz_curve",
     "network_picture",
     "partner_funnel",
+    "response",
     "revenue_by_source",
     "revenue_concentration",
     "scorecard_heatmap",
+    "sensitivity_indices",
     "tiers_and_rag",
 ]
