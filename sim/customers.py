@@ -9,6 +9,11 @@ Rules in this module, each with its source:
 * :meth:`CustomerPopulation.peer_adopted_share` — word of mouth: the share of a
   customer's peers who are customers (Bass 1969 imitation term; on a graph, as in
   network diffusion models such as Delre et al. 2007).
+Random draws are one per customer, indexed by customer id (``rng.random(size)[ids]``):
+given the same generator, a customer meets the same draw whatever happened to the
+others, so runs that differ only in program design keep common random numbers
+(:meth:`sim.model.EcosystemModel.stream`).
+
 * :meth:`CustomerPopulation.renew` — annual renewals; churn by segment, lowered for
   customers with partner services attached (seed 002: services wraps "increase
   stickiness"; SI-delivered deals are stickier, case study 2).
@@ -127,7 +132,7 @@ class CustomerPopulation:
             (won ids, lost ids). Lost opportunities return to the prospect pool.
         """
         due = np.flatnonzero((self.state == OPPORTUNITY) & (self.close_quarter == quarter))
-        won_mask = rng.random(due.size) < self.win_prob[due]
+        won_mask = rng.random(self.size)[due] < self.win_prob[due]
         won, lost = due[won_mask], due[~won_mask]
         self.state[won] = ACTIVE
         self.contract_value[won] = self.opportunity_value[won]
@@ -144,7 +149,7 @@ class CustomerPopulation:
 
         The churn multiplier is the deal's fit times the services effect.
         """
-        attached = rng.random(ids.size) < attach_prob
+        attached = rng.random(self.size)[ids] < attach_prob
         self.services[ids] = attached
         self.churn_multiplier[ids] = self.fit[ids] * np.where(attached, 1.0 - retention_effect, 1.0)
 
@@ -163,7 +168,7 @@ class CustomerPopulation:
         due = np.flatnonzero(self.active_mask() & (tenure > 0) & (tenure % QUARTERS_PER_YEAR == 0))
         if churn_enabled:
             p_churn = annual_churn[self.segment[due]] * self.churn_multiplier[due]
-            churn_mask = rng.random(due.size) < p_churn
+            churn_mask = rng.random(self.size)[due] < p_churn
         else:
             churn_mask = np.zeros(due.size, dtype=bool)
         churned, renewed = due[churn_mask], due[~churn_mask]

@@ -17,6 +17,12 @@ Rules in this module, each with its source:
   (seed 002 "partner conflict or deal-registration overlaps").
 * :func:`deal_terms` — deal size, sales cycle and win rate by segment and by the
   partner type that sells it (seed 002 partner-type table; SI deals larger, longer).
+
+Every random draw here is one per customer, indexed by customer id
+(``rng.random(n_customers)[ids]``), and each function makes the same draws whatever
+its input: given the same generator, an opportunity meets the same numbers in runs
+that differ only in program design (common random numbers; see
+:meth:`sim.model.EcosystemModel.stream`).
 """
 
 from __future__ import annotations
@@ -89,6 +95,7 @@ def sample_partner_per_row(cover: sp.csr_matrix, rows: np.ndarray, weights: np.n
     Returns:
         A partner id per row, or -1 where no covering partner has positive weight.
     """
+    u = rng.random(cover.shape[0])[rows]
     if rows.size == 0:
         return np.empty(0, dtype=np.int64)
     sub = cover[rows]
@@ -101,7 +108,7 @@ def sample_partner_per_row(cover: sp.csr_matrix, rows: np.ndarray, weights: np.n
     row_end = np.concatenate([[0.0], cum])[sub.indptr[1:]]
     row_start = np.concatenate([[0.0], cum])[sub.indptr[:-1]]
     totals = row_end - row_start
-    target = row_start + rng.random(rows.size) * totals
+    target = row_start + u * totals
     pos = np.searchsorted(cum, target, side="right")
     pos = np.minimum(pos, max(cols.size - 1, 0))
     chosen = np.where(totals > 0, cols[pos] if cols.size else -1, -1)
@@ -120,9 +127,10 @@ def influence(ids: np.ndarray, channel: np.ndarray, partner: np.ndarray, cover: 
     direct = np.flatnonzero(channel == DIRECT)
     weights = engagement if priority is None else engagement * priority
     candidate = sample_partner_per_row(cover, ids[direct], weights, rng)
+    engage_u = rng.random(cover.shape[0])[ids[direct]]
     has = candidate >= 0
     engaged = np.zeros(direct.size, dtype=bool)
-    engaged[has] = rng.random(int(has.sum())) < engagement[candidate[has]]
+    engaged[has] = engage_u[has] < engagement[candidate[has]]
     channel[direct[engaged]] = INFLUENCED
     partner[direct[engaged]] = candidate[engaged]
 
@@ -160,10 +168,13 @@ def resolve_conflicts(opps: NewOpportunities, cover: sp.csr_matrix, engagement: 
 
     # Partner vs partner.
     other = sample_partner_per_row(cover, ids, engagement, rng, exclude=owner)
+    claim_u = rng.random(cover.shape[0])[ids]
+    first_u = rng.random(cover.shape[0])[ids]
+    direct_u = rng.random(cover.shape[0])[ids]
     has_other = other >= 0
     claims = np.zeros(ids.size, dtype=bool)
-    claims[has_other] = rng.random(int(has_other.sum())) < engagement[other[has_other]]
-    other_wins = claims & (rng.random(ids.size) < 0.5) & ~registered_first
+    claims[has_other] = claim_u[has_other] < engagement[other[has_other]]
+    other_wins = claims & (first_u < 0.5) & ~registered_first
     losers.append(np.where(other_wins, owner, other)[claims])
     owner = np.where(other_wins, other, owner)
     opps.partner[sourced] = owner
@@ -177,7 +188,7 @@ def resolve_conflicts(opps: NewOpportunities, cover: sp.csr_matrix, engagement: 
     elif rule == "direct_preferred":
         partner_wins = np.zeros(ids.size, dtype=bool)
     else:
-        partner_wins = (rng.random(ids.size) < 0.5) | registered_first
+        partner_wins = (direct_u < 0.5) | registered_first
     direct_wins = direct_claim & ~partner_wins
     losers.append(owner[direct_wins])
     partner_beat_direct[sourced[direct_claim & partner_wins]] = True
@@ -214,7 +225,7 @@ def deal_terms(opps: NewOpportunities, segment: np.ndarray, seg_value: np.ndarra
     seg = segment[opps.ids]
     pid = opps.partner
     multiplier = _of_seller(partners.deal_size_multiplier, pid, 1.0)
-    noise = rng.lognormal(-0.5 * DEAL_SIZE_SIGMA**2, DEAL_SIZE_SIGMA, size=seg.size)
+    noise = rng.lognormal(-0.5 * DEAL_SIZE_SIGMA**2, DEAL_SIZE_SIGMA, size=segment.size)[opps.ids]
     value = seg_value[seg] * multiplier * noise
     cycle = np.maximum(0, seg_cycle[seg] + _of_seller(partners.sales_cycle_extra, pid, 0).astype(int))
     lift = _of_seller(partners.win_rate_lift * np.where(partners.certified, 1.0, 0.5), pid, 0.0)

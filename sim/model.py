@@ -38,14 +38,24 @@ STAGE2_AGE_QUARTERS = 8  # seed 002 PMI: stage 1 is years 0-2
 STAGE3_AGE_QUARTERS = 12  # seed 002 PMI: stage 3 from year 3
 
 
-def stochastic_round(x: float, rng: np.random.Generator) -> int:
-    """Round ``x`` up with probability equal to its fractional part (unbiased capacity)."""
+# Random streams of a quarter, one per purpose (codes are positions: append, never reorder).
+STREAMS: tuple[str, ...] = ("outreach_slots", "outreach", "accept", "cascade", "enablement_slots", "renew",
+                            "close", "attach", "adopt", "source", "sourcer", "marketplace", "influence",
+                            "conflict", "terms", "close_again", "attach_again")
+
+
+def stochastic_round(x: float, u: float) -> int:
+    """Round ``x`` up when the uniform draw ``u`` falls below its fractional part (unbiased capacity)."""
     base = int(np.floor(x))
-    return base + int(rng.random() < x - base)
+    return base + int(u < x - base)
 
 
 class EcosystemModel(mesa.Model):
     """A focal vendor, its rivals, partners and customers; one step per quarter.
+
+    The model's generator draws the initial state (segments, graphs, coverage); every
+    quarter's events draw from :meth:`stream`, one generator per (quarter, purpose),
+    with one number per customer or partner.
 
     Args:
         scenario: a validated :class:`sim.scenario.Scenario`.
@@ -54,6 +64,7 @@ class EcosystemModel(mesa.Model):
 
     def __init__(self, scenario, rng=None):
         super().__init__(rng=np.random.default_rng(rng))
+        self._seed_seq = self.rng.bit_generator.seed_seq
         self.config = scenario
         market, vendor = scenario.market, scenario.vendor
         self.segment_value = np.array([_seg(market, s, "annual_contract_value") for s in SEGMENTS])
@@ -86,6 +97,21 @@ class EcosystemModel(mesa.Model):
         self.tiers = TierBook(scenario.program, self.partners.size)
         self.incentives = IncentiveProgram(self)
         self.recorder = Recorder(self, scenario.simulation.quarters)
+
+    def stream(self, t: int, purpose: str) -> np.random.Generator:
+        """The generator of one purpose (one of ``STREAMS``) in quarter ``t``.
+
+        Common random numbers: each (quarter, purpose) has its own stream, derived from
+        the replication's ``SeedSequence``, and draws one number per customer or partner,
+        indexed by its id. Runs that differ only in program design (the arms of an
+        experiment, :mod:`sim.compare`) therefore give each customer and partner the
+        same draws however far their states drift apart, which keeps paired
+        differences tight (Law & Kelton, *Simulation Modeling and Analysis*, on
+        synchronising random numbers).
+        """
+        seq = self._seed_seq
+        key = (*seq.spawn_key, t, STREAMS.index(purpose))
+        return np.random.default_rng(np.random.SeedSequence(seq.entropy, spawn_key=key, pool_size=seq.pool_size))
 
     # ------------------------------------------------------------------ stage
     def _derived_stage(self, customers: int, arr: float) -> int:
@@ -164,11 +190,14 @@ class EcosystemModel(mesa.Model):
             min_stage = np.array([MIN_STAGE_OF_TYPE[name] for name in PARTNER_TYPES])[p.type_index]
             eligible &= min_stage <= self.stage
         candidates = np.flatnonzero(eligible)
-        slots = stochastic_round(v.partner_managers * v.outreach_per_manager * self.route_quality, self.rng)
+        slots = stochastic_round(v.partner_managers * v.outreach_per_manager * self.route_quality,
+                                 self.stream(t, "outreach_slots").random())
+        priority = self.stream(t, "outreach").random(p.size)
+        accept_u = self.stream(t, "accept").random(p.size)
         if candidates.size == 0 or slots == 0:
             return 0
-        approached = self.rng.choice(candidates, size=min(slots, candidates.size), replace=False)
-        joined = approached[self.rng.random(approached.size) < self._acceptance(approached)]
+        approached = candidates[np.argsort(priority[candidates], kind="stable")[:slots]]
+        joined = approached[accept_u[approached] < self._acceptance(approached)]
         p.state[joined] = ag.ONBOARDING
         p.recruited_quarter[joined] = t
         p.ramp_left[joined] = -1  # queue for a partner manager
@@ -184,13 +213,15 @@ class EcosystemModel(mesa.Model):
         """
         p = self.partners
         recruited = 0
+        draws = self.stream(t, "cascade")
+        priority, round_u, accept_u = draws.random(p.size), draws.random(p.size), draws.random(p.size)
         for dist in np.flatnonzero(p.is_distributor & p.in_states(*ag.SELLING_STATES)):
             network = np.flatnonzero((p.parent == dist) & (p.state == ag.PROSPECT))
-            capacity = stochastic_round(p.resellers_per_quarter[dist] * self.route_quality, self.rng)
+            capacity = stochastic_round(p.resellers_per_quarter[dist] * self.route_quality, round_u[dist])
             if network.size == 0 or capacity == 0:
                 continue
-            approached = self.rng.choice(network, size=min(capacity, network.size), replace=False)
-            joined = approached[self.rng.random(approached.size) < self._acceptance(approached)]
+            approached = network[np.argsort(priority[network], kind="stable")[:capacity]]
+            joined = approached[accept_u[approached] < self._acceptance(approached)]
             p.state[joined] = ag.ONBOARDING
             p.recruited_quarter[joined] = t
             p.ramp_left[joined] = p.ramp_quarters[joined]
@@ -199,7 +230,7 @@ class EcosystemModel(mesa.Model):
             recruited += joined.size
         return recruited
 
-    def _assign_enablement(self) -> None:
+    def _assign_enablement(self, t: int) -> None:
         """Partner managers take queued recruits into onboarding, first come first served.
 
         The capacity limit (seed 002: "under-resourced teams ... can unintentionally
@@ -207,7 +238,8 @@ class EcosystemModel(mesa.Model):
         """
         p, v = self.partners, self.config.vendor
         queue = np.flatnonzero((p.state == ag.ONBOARDING) & (p.ramp_left < 0))
-        slots = stochastic_round(v.partner_managers * v.onboardings_per_manager * self.route_quality, self.rng)
+        slots = stochastic_round(v.partner_managers * v.onboardings_per_manager * self.route_quality,
+                                 self.stream(t, "enablement_slots").random())
         if queue.size == 0 or slots == 0:
             return
         order = queue[np.argsort(p.recruited_quarter[queue], kind="stable")][:slots]
@@ -251,23 +283,23 @@ class EcosystemModel(mesa.Model):
     def _customer_quarter(self, t: int, engagement: np.ndarray) -> None:
         """Renewals, closing opportunities and new opportunities for every customer."""
         c, rec, sc = self.customers, self.recorder, self.config
-        renewed, churned = c.renew(t, self.segment_churn, sc.market.services_expansion, self.rng,
-                                   sc.market.churn)
+        renewed, churned = c.renew(t, self.segment_churn, sc.market.services_expansion,
+                                   self.stream(t, "renew"), sc.market.churn)
         rec.note_renewals(renewed, churned)
-        self._close(t)
+        self._close(t, "close", "attach")
         self._open(t, engagement)
-        self._close(t)  # deals with a zero-quarter cycle close in the quarter they open
+        self._close(t, "close_again", "attach_again")  # deals with a zero-quarter cycle close as they open
 
-    def _close(self, t: int) -> None:
+    def _close(self, t: int, close_stream: str, attach_stream: str) -> None:
         c, p = self.customers, self.partners
-        won, lost = c.close_due(t, self.rng)
+        won, lost = c.close_due(t, self.stream(t, close_stream))
         partner = c.partner[won]
         has = partner >= 0
         attach = np.zeros(won.size)
         effect = np.zeros(won.size)
         attach[has] = p.services_attach[partner[has]]
         effect[has] = p.retention_effect[partner[has]]
-        c.attach_services(won, attach, effect, self.rng)
+        c.attach_services(won, attach, effect, self.stream(t, attach_stream))
         self.recorder.note_closed(won, lost)
 
     def _mdf_hazard(self) -> np.ndarray:
@@ -301,14 +333,15 @@ class EcosystemModel(mesa.Model):
         hazard, direct, partner, market, wom = deals.adoption_hazard(
             sc.market.adoption.innovation, sc.market.adoption.imitation, partner_push[prospects],
             market_push_seg[c.segment[prospects]], peer_share)
-        entering = self.rng.random(prospects.size) < hazard
+        entering = self.stream(t, "adopt").random(c.size)[prospects] < hazard
         ids = prospects[entering]
-        u = self.rng.random(ids.size)
+        u = self.stream(t, "source").random(c.size)[ids]
         channel = deals.attribute_sources(u, direct, partner[entering], market[entering], wom[entering])
         opps = deals.NewOpportunities(ids, channel, np.full(ids.size, -1, dtype=np.int64),
                                       np.zeros(ids.size, dtype=bool))
         sourced = channel == SOURCED
-        opps.partner[sourced] = deals.sample_partner_per_row(self.cover, ids[sourced], push, self.rng)
+        opps.partner[sourced] = deals.sample_partner_per_row(self.cover, ids[sourced], push,
+                                                             self.stream(t, "sourcer"))
         # Where u fell inside the partner band is a fresh uniform: it decides the deal's fit.
         band = (u * (direct + partner[entering] + market[entering] + wom[entering]) - direct)
         band = np.divide(band, partner[entering], out=np.ones(ids.size), where=partner[entering] > 0)
@@ -317,17 +350,18 @@ class EcosystemModel(mesa.Model):
         fit[by_partner] = fit_multiplier(band[by_partner] < poor_share[opps.partner[by_partner]],
                                          behavior.poor_fit_share, behavior.poor_fit_churn)
         on_market = channel == MARKETPLACE
-        opps.partner[on_market] = self._pick_marketplace(c.segment[ids[on_market]], reach)
+        opps.partner[on_market] = self._pick_marketplace(ids[on_market], reach, self.stream(t, "marketplace"))
         deals.influence(ids, opps.channel, opps.partner, self.cover, np.where(p.is_marketplace, 0.0, engagement),
-                        self.rng, priority=self.tiers.benefit("lead_priority"))
+                        self.stream(t, "influence"), priority=self.tiers.benefit("lead_priority"))
         losers, beat_direct, conflicts = deals.resolve_conflicts(
             opps, self.cover, np.where(p.is_marketplace, 0.0, engagement), c.direct_owned,
-            program.deal_registration, direct_claims=program.incentives.double_bubble is None, rng=self.rng,
+            program.deal_registration, direct_claims=program.incentives.double_bubble is None, rng=self.stream(t, "conflict"),
             protected=self._registration_protected(opps))
         p.alignment[losers] = np.maximum(0.0, p.alignment[losers] - behavior.conflict_alignment_penalty)
         value, cycle, win = deals.deal_terms(opps, c.segment, self.segment_value, self.segment_cycle,
                                              self.segment_win, self.readiness, p, beat_direct,
-                                             program.direct_resistance, self.rng, support=self.tiers.benefit("support"))
+                                             program.direct_resistance, self.stream(t, "terms"),
+                                             support=self.tiers.benefit("support"))
         c.open_opportunities(opps.ids, t, t + cycle, win, value, opps.channel, opps.partner, fit=fit)
         self.recorder.note_opened(opps, value, conflicts)
 
@@ -348,14 +382,16 @@ class EcosystemModel(mesa.Model):
         protected[by_partner] = cycle <= bonus.protection_quarters
         return protected
 
-    def _pick_marketplace(self, segments: np.ndarray, reach: np.ndarray) -> np.ndarray:
+    def _pick_marketplace(self, ids: np.ndarray, reach: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """Draw the marketplace that carries each marketplace transaction (~ its reach)."""
         markets = np.flatnonzero(self.partners.is_marketplace)
+        u = rng.random(self.customers.size)[ids]
+        segments = self.customers.segment[ids]
         if segments.size == 0 or markets.size == 0:
             return np.full(segments.size, -1, dtype=np.int64)
         weight = self.partners.segment_fit[markets][:, segments] * reach[markets][:, None]
         cum = np.cumsum(weight, axis=0)
-        draw = self.rng.random(segments.size) * cum[-1]
+        draw = u * cum[-1]
         return markets[np.minimum((cum < draw).sum(axis=0), markets.size - 1)]
 
     # ------------------------------------------------------------------ partners
@@ -414,7 +450,7 @@ class EcosystemModel(mesa.Model):
         self._progress_lifecycle(t)
         self._update_installed_share()
         recruited = self._recruit(t)
-        self._assign_enablement()
+        self._assign_enablement(t)
         engagement = self._split_effort()
         self._customer_quarter(t, engagement)
         self.recorder.pay_and_recognise(t)

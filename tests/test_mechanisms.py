@@ -88,7 +88,8 @@ def test_services_attach_lowers_churn():
 
 def test_si_deals_are_larger_and_stickier_than_reseller_deals():
     """Seed 002 table and case study 2: SI deals larger; services-attached customers stickier."""
-    si = run(small(partners={"regional_si": {"count": 30, "initial": 15}}), quarters=8)
+    si = run(small(partners={"regional_si": {"count": 30, "initial": 15}, "distributor": {"count": 2, "initial": 2}}),
+             quarters=8)
     p = si.partners
     last = p[p["quarter"] == 8]
     by_type = last.groupby("partner_type")
