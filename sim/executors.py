@@ -1,0 +1,130 @@
+"""The executors a sweep runs on, all behind ``concurrent.futures.Executor``.
+
+* ``serial``: this process, one task at a time (debugging, tiny sweeps);
+* ``processes``: a local process pool sized to the machine (the default);
+* ``dask``: a Dask distributed cluster, through ``Client.get_executor()``; a
+  ``LocalCluster`` when no scheduler address is given.
+
+Other ``concurrent.futures`` executors (e.g. mpi4py's ``MPIPoolExecutor``) fit the
+same seam: :func:`sim.sweep.sweep` only calls ``submit`` and waits on the futures.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Iterator
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from sim.errors import ScenarioError
+
+__all__ = ["EXECUTORS", "SerialExecutor", "ExecutorInfo", "open_executor", "machine_workers"]
+
+EXECUTORS = ("serial", "processes", "dask")
+
+
+class SerialExecutor(Executor):
+    """Runs each submitted call at once, in this process; its future is already done."""
+
+    def submit(self, fn, /, *args, **kwargs) -> Future:  # noqa: D102
+        future: Future = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except Exception as exc:  # noqa: BLE001 - delivered through the future, like any executor
+            future.set_exception(exc)
+        return future
+
+
+@dataclass
+class ExecutorInfo:
+    """An open executor, how many tasks it runs at once, and a description for the manifest."""
+
+    executor: Executor
+    kind: str
+    workers: int
+    address: str | None = None
+
+
+def machine_workers() -> int:
+    """CPU cores this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
+@contextmanager
+def open_executor(kind: str, workers: int | None = None, scheduler: str | None = None) -> Iterator[ExecutorInfo]:
+    """Open an executor and close it (cancelling queued tasks) when the block ends.
+
+    Args:
+        kind: ``serial``, ``processes`` or ``dask``.
+        workers: processes (``processes``, or the LocalCluster's workers for ``dask``);
+            default: the machine's cores.
+        scheduler: a Dask scheduler address such as ``tcp://10.0.0.5:8786``.
+
+    Raises:
+        ScenarioError: for an unknown kind, bad worker count, or dask not installed.
+    """
+    if kind not in EXECUTORS:
+        raise ScenarioError(f"--executor {kind}: choose one of {', '.join(EXECUTORS)}")
+    if workers is not None and workers < 1:
+        raise ScenarioError(f"--workers {workers}: must be at least 1")
+    if scheduler and kind != "dask":
+        raise ScenarioError(f"--scheduler {scheduler}: needs --executor dask")
+    if kind == "serial":
+        yield ExecutorInfo(SerialExecutor(), kind, 1)
+    elif kind == "processes":
+        n = workers or machine_workers()
+        pool = ProcessPoolExecutor(max_workers=n, mp_context=_worker_context())
+        try:
+            yield ExecutorInfo(pool, kind, n)
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+    else:
+        with _dask(workers, scheduler) as info:
+            yield info
+
+
+def _worker_context() -> multiprocessing.context.BaseContext:
+    """Start pool workers from a fork server that has imported the model once.
+
+    Workers start clean (not forked from this process and whatever threads it runs),
+    and in a fraction of a second instead of each importing the model; the server
+    outlives the pool, so later sweeps in the same session start at once. Where
+    there is no fork server (Windows), workers are spawned.
+    """
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["sim.sweep_tasks"])
+    return context
+
+
+@contextmanager
+def _dask(workers: int | None, scheduler: str | None) -> Iterator[ExecutorInfo]:
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:
+        raise ScenarioError("--executor dask needs Dask distributed: pip install 'ecosim[dask]'") from None
+    if scheduler and workers is not None:
+        raise ScenarioError("--workers applies to a local cluster; a scheduler's cluster has its own workers")
+    cluster = None
+    if scheduler:
+        try:
+            client = Client(scheduler, timeout="30s")
+        except OSError as exc:
+            raise ScenarioError(f"--scheduler {scheduler}: cannot connect ({exc})") from None
+    else:
+        cluster = LocalCluster(n_workers=workers or machine_workers(), threads_per_worker=1, processes=True,
+                               dashboard_address=None)
+        client = Client(cluster)
+    try:
+        slots = max(sum(client.nthreads().values()), 1)
+        yield ExecutorInfo(client.get_executor(pure=False), "dask", slots, client.scheduler.address)
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()

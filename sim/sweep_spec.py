@@ -1,0 +1,293 @@
+"""Sweep files (``experiments/*.yaml`` with ``kind: sweep``): schema, loading, validation.
+
+A sweep file names a base scenario (a path relative to the sweep file, or an inline
+mapping), the parameters to vary by scenario key path (see :mod:`sim.designs` for the
+shapes), a design, optional named cases (bundles of key-path settings crossed with
+the design, like policies crossed with scenarios), replications, a root seed and the
+metrics to keep. Everything is checked before anything runs: the file against the
+schema, then every design point's scenario, with messages naming the file, key path,
+value and what is allowed.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from sim import designs
+from sim.errors import ScenarioError, format_validation_error
+from sim.scenario import Scenario, apply_overrides, load_scenario
+
+__all__ = ["SweepFile", "SweepSpec", "Point", "load_sweep", "sweep_schema"]
+
+DEFAULT_FINAL = ("revenue", "arr", "customers", "ecosystem_contribution", "partners_active", "partner_roi")
+RESERVED = {"simulation.seed": "seed", "simulation.replications": "replications"}
+NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_default=True)
+
+
+class DesignSettings(_Strict):
+    """Which design generates the points, and its size."""
+
+    method: Literal["grid", "random", "lhs", "sobol", "morris"] = Field(
+        "grid", description="grid: every combination of the parameters' lists; random, lhs (Latin hypercube), "
+                            "sobol (Saltelli/Sobol' for variance-based indices) and morris (elementary "
+                            "effects) sample the parameters' ranges and choices.")
+    samples: int | None = Field(None, ge=1, le=1_000_000, description="random/lhs: points; sobol: base sample N "
+                                                                      "(a power of two; N*(D+2) points); "
+                                                                      "morris: trajectories (N*(D+1) points).")
+    seed: int = Field(0, ge=0, description="Seed of the design's sampler (the runs' seeds come from 'seed').")
+    second_order: bool = Field(False, description="sobol only: also estimate second-order indices S2.")
+    levels: int = Field(4, ge=2, le=100, description="morris only: grid levels of each trajectory.")
+
+    @model_validator(mode="after")
+    def _fits_method(self) -> "DesignSettings":
+        if self.method == "grid":
+            if self.samples is not None:
+                raise ValueError("a grid has no 'samples': its points are every combination of the lists")
+        elif self.samples is None:
+            raise ValueError(f"method {self.method} needs 'samples'")
+        if self.method == "sobol" and not designs.is_power_of_two(self.samples):
+            raise ValueError(f"sobol needs samples to be a power of two (Sobol' sequences are balanced only "
+                             f"there), e.g. {1 << max(self.samples - 1, 1).bit_length()}")
+        if self.second_order and self.method != "sobol":
+            raise ValueError("second_order applies to method sobol only")
+        if "levels" in self.model_fields_set and self.method != "morris":
+            raise ValueError("levels applies to method morris only")
+        return self
+
+
+class MetricSettings(_Strict):
+    """What each run keeps: columns of the quarterly table (see the run contract)."""
+
+    final: list[str] = Field(default_factory=lambda: list(DEFAULT_FINAL),
+                             description="Kept as final_<metric>: the value in the last quarter.")
+    total: list[str] = Field(default_factory=list, description="Kept as total_<metric>: the sum over quarters.")
+    flywheel: bool = Field(True, description="Keep flywheel_quarter: the first quarter partner-sourced plus "
+                                             "influenced revenue exceeds half of revenue (empty if never).")
+    timeseries: list[str] = Field(default_factory=list, description="Written per run and quarter to "
+                                                                    "timeseries.parquet.")
+
+    def columns(self) -> list[str]:
+        """The metric columns of ``sweep.parquet``, in order."""
+        return ([f"final_{m}" for m in self.final] + [f"total_{m}" for m in self.total]
+                + (["flywheel_quarter"] if self.flywheel else []))
+
+
+class SweepFile(_Strict):
+    """A sweep file as written."""
+
+    kind: Literal["sweep"] = Field(description="The experiment kind.")
+    name: str = Field(pattern=NAME_PATTERN, description="Short name; used in result paths.")
+    description: str = ""
+    scenario: str | dict[str, Any] = Field(description="Base scenario: a path relative to this file, or an "
+                                                       "inline scenario mapping.")
+    parameters: dict[str, Any] = Field(default_factory=dict, description="Scenario key path -> a value "
+                                                                         "(constant), a list (grid axis), "
+                                                                         "{low, high[, integer][, log]} or "
+                                                                         "{choices: [...]}.")
+    cases: dict[str, dict[str, Any]] = Field(default_factory=dict, description="Named bundles of key-path "
+                                                                               "settings, each crossed with "
+                                                                               "the design.")
+    design: DesignSettings = Field(default_factory=DesignSettings)
+    replications: int | None = Field(None, ge=1, le=100_000, description="Replications per point (default: "
+                                                                         "the scenario's).")
+    seed: int | None = Field(None, ge=0, description="Root seed (default: the scenario's simulation.seed).")
+    common_random_numbers: bool = Field(True, description="true: replication r of every point draws from "
+                                                          "SeedSequence(seed, spawn_key=(r,)), so points "
+                                                          "differ only by their parameters; false: each "
+                                                          "point gets its own seed from SeedSequence(seed, "
+                                                          "spawn_key=(point,)).")
+    metrics: MetricSettings = Field(default_factory=MetricSettings)
+
+
+@dataclass(frozen=True)
+class Point:
+    """One point of the sweep: its case, design row and the overrides that make its scenario."""
+
+    point_id: int
+    case: str | None
+    row: int
+    overrides: dict
+    seed: int
+    quarters: int
+
+
+@dataclass
+class SweepSpec:
+    """A loaded, fully validated sweep: everything needed to plan and analyse its runs."""
+
+    file: SweepFile
+    label: str
+    base: dict
+    parameters: dict[str, designs.Parameter]
+    constants: dict[str, Any]
+    design: designs.Design
+    points: list[Point]
+    replications: int
+    seed: int
+
+    @property
+    def name(self) -> str:
+        """The sweep's name."""
+        return self.file.name
+
+    @property
+    def method(self) -> str:
+        """The design method."""
+        return self.file.design.method
+
+    def fingerprint(self) -> str:
+        """sha256 of what the runs depend on (not of how they are executed)."""
+        content = {"sweep": self.file.model_dump(mode="json", exclude={"scenario", "description"}),
+                   "base": self.base, "seed": self.seed, "replications": self.replications}
+        return hashlib.sha256(json.dumps(content, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+def sweep_schema() -> dict:
+    """Return the JSON Schema of sweep files."""
+    return SweepFile.model_json_schema()
+
+
+def _read(source: str | Path | dict) -> tuple[dict, str, Path]:
+    if isinstance(source, dict):
+        return copy.deepcopy(source), "<sweep dict>", Path.cwd()
+    path = Path(source)
+    if not path.is_file():
+        raise ScenarioError(f"{path}: file not found" if not path.exists() else f"{path}: not a file")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        raise ScenarioError(f"{path}: YAML error{where}: {getattr(exc, 'problem', None) or exc}") from None
+    if not isinstance(data, dict):
+        raise ScenarioError(f"{path}: expected a mapping at the top level, got {type(data).__name__}")
+    return data, str(path), path.parent
+
+
+def _base_scenario(spec: SweepFile, label: str, folder: Path, constants: dict) -> Scenario:
+    source: Any = spec.scenario
+    if isinstance(source, str):
+        source = folder / source
+        if not source.is_file():
+            raise ScenarioError(f"{label}: scenario = {spec.scenario!r}: file not found (looked for {source})")
+    base = load_scenario(source)
+    try:
+        return Scenario.model_validate(apply_overrides(base.resolved(), constants, source=f"{label}: parameters"))
+    except ValidationError as exc:
+        raise ScenarioError(format_validation_error(exc, f"{label} (parameters)", Scenario, {})) from None
+
+
+def _parameters(spec: SweepFile, label: str) -> tuple[dict, dict]:
+    varied, constants = {}, {}
+    for key, raw in spec.parameters.items():
+        if key in RESERVED:
+            raise ScenarioError(f"{label}: parameters.{key}: set the sweep's '{RESERVED[key]}' key instead "
+                                "(seeds and replications are the sweep's, not parameters)")
+        try:
+            parsed = designs.parse_parameter(raw, spec.design.method)
+        except ValueError as exc:
+            raise ScenarioError(f"{label}: parameters.{key} = {raw!r}: {exc}") from None
+        if parsed is None:
+            constants[key] = raw
+        else:
+            varied[key] = parsed
+    if spec.design.method in designs.SAMPLED_METHODS and not varied:
+        raise ScenarioError(f"{label}: parameters: a {spec.design.method} design needs at least one range "
+                            "{low: A, high: B} or {choices: [...]}")
+    for case, settings in spec.cases.items():
+        clash = sorted((set(settings) & set(spec.parameters)) | (set(settings) & set(RESERVED)))
+        if clash:
+            raise ScenarioError(f"{label}: cases.{case}: {', '.join(clash)} is set by the sweep itself; a case "
+                                "may not also set it")
+    return varied, constants
+
+
+def _point_seed(root: int, point_id: int) -> int:
+    """An independent root seed for one point (used without common random numbers)."""
+    return int(np.random.SeedSequence(root, spawn_key=(point_id,)).generate_state(1, np.uint64)[0] >> 1)
+
+
+def _validate_points(spec: SweepFile, label: str, base: dict, design: designs.Design, seed: int) -> list[Point]:
+    cases = spec.cases or {None: {}}
+    points, problems = [], []
+    for c, (case, settings) in enumerate(cases.items()):
+        for row, values in enumerate(design.values):
+            point_id = c * len(design.values) + row
+            overrides = {**settings, **values}
+            point_seed = seed if spec.common_random_numbers else _point_seed(seed, point_id)
+            try:
+                scenario = Scenario.model_validate(apply_overrides(base, overrides, source=label))
+            except ValidationError as exc:
+                where = ", ".join(f"{k}={v!r}" for k, v in values.items())
+                what = f"case {case}" + (f", {where}" if where else "") if case else where
+                message = format_validation_error(exc, f"{label} (point {point_id}: {what})", Scenario, {})
+                if message not in problems:
+                    problems.append(message)
+                if len(problems) == 3:
+                    break
+                continue
+            points.append(Point(point_id, case, row, overrides, point_seed, scenario.simulation.quarters))
+        if len(problems) == 3:
+            break
+    if problems:
+        raise ScenarioError("\n".join(problems))
+    return points
+
+
+def _check_metrics(spec: SweepFile, label: str, base: dict) -> None:
+    """Check metric names against the columns a run records (probed on a tiny copy of the base)."""
+    from sim.runner import run_replication
+
+    probe = apply_overrides(base, {"simulation.quarters": 1, "market.customers": min(
+        base["market"]["customers"], 200)})
+    quarterly, _ = run_replication(Scenario.model_validate(probe), 0)
+    recorded = [c for c in quarterly.columns if c not in ("replication", "seed", "quarter")]
+    m = spec.metrics
+    for group, names in (("final", m.final), ("total", m.total), ("timeseries", m.timeseries)):
+        for name in names:
+            if name not in recorded:
+                guess = difflib.get_close_matches(name, recorded, n=1, cutoff=0.6)
+                hint = f" Did you mean '{guess[0]}'?" if guess else ""
+                raise ScenarioError(f"{label}: metrics.{group}: unknown metric '{name}'.{hint} Recorded "
+                                    f"metrics: {', '.join(recorded)}")
+
+
+def load_sweep(source: str | Path | dict) -> SweepSpec:
+    """Load a sweep file (or dict), validate it and every point's scenario.
+
+    A relative ``scenario`` path is read relative to the sweep file (to the current
+    directory for a dict).
+
+    Raises:
+        ScenarioError: naming the file, key path, bad value and what is allowed.
+    """
+    data, label, folder = _read(source)
+    try:
+        spec = SweepFile.model_validate(data)
+    except ValidationError as exc:
+        raise ScenarioError(format_validation_error(exc, label, SweepFile, {})) from None
+    varied, constants = _parameters(spec, label)
+    scenario = _base_scenario(spec, label, folder, constants)
+    seed = spec.seed if spec.seed is not None else scenario.simulation.seed
+    replications = spec.replications or scenario.simulation.replications
+    base = apply_overrides(scenario.resolved(), {"simulation.seed": seed, "simulation.replications": replications})
+    d = spec.design
+    design = designs.design_points(varied, d.method, d.samples, d.seed, second_order=d.second_order,
+                                   levels=d.levels)
+    points = _validate_points(spec, label, base, design, seed)
+    _check_metrics(spec, label, base)
+    return SweepSpec(spec, label, base, varied, constants, design, points, replications, seed)
