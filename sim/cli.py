@@ -54,6 +54,22 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY.PATH=VALUE")
     validate.set_defaults(handler=_cmd_validate)
 
+    compare = sub.add_parser("compare", help="compare incentive designs on common random numbers "
+                                             "(experiments/*.yaml, kind: compare)",
+                             description="Run every arm of an experiment file on the same replication seeds "
+                                         "(common random numbers); write one run directory per arm, "
+                                         "comparison.csv (per metric and arm vs. the first arm: mean difference, "
+                                         "paired 95% interval, relative change, n), values.csv and "
+                                         "experiment.json; print which arm wins on which metric.")
+    compare.add_argument("experiment", type=Path, help="experiment YAML file (see experiments/)")
+    compare.add_argument("--replications", type=int, help="override the experiment's replications")
+    compare.add_argument("--seed", type=int, help="override the experiment's seed")
+    compare.add_argument("--quarters", type=int, help="override the experiment's horizon")
+    compare.add_argument("--out", type=Path, help="result directory (default results/<name>/<time>-<hash>)")
+    compare.add_argument("--workers", type=int, default=1, help="processes for each arm's replications "
+                                                                "(default 1)")
+    compare.set_defaults(handler=_cmd_compare)
+
     schema = sub.add_parser("schema", help="print the JSON Schema of scenario files")
     schema.set_defaults(handler=_cmd_schema)
 
@@ -123,6 +139,18 @@ def _cmd_app(args) -> int:
                "--port", str(args.port), "--production", "--no-check-version", "--open" if args.open else "--no-open"]
     sys.stdout.flush()
     os.execve(sys.executable, command, {**os.environ, "ECOSIM_APP_SCENARIO": str(Path(scenario).resolve())})
+
+
+def _cmd_compare(args) -> int:
+    from sim.compare import compare, format_comparison
+
+    if args.workers < 1:
+        raise ScenarioError(f"--workers {args.workers}: must be at least 1")
+    result = compare(args.experiment, replications=args.replications, seed=args.seed, quarters=args.quarters,
+                     out=args.out, workers=args.workers)
+    print(format_comparison(result))
+    print(f"\nResults: {result.path}")
+    return EXIT_OK
 
 
 def _cmd_schema(args) -> int:

@@ -1,0 +1,475 @@
+"""Incentive experiments (``ecosim compare``): arms compared on common random numbers.
+
+An experiment file (``experiments/*.yaml`` with ``kind: compare``) names a base
+scenario (a path relative to the file, or an inline mapping), settings shared by all
+arms (``set``), two or more arms (each a preset and/or key-path settings), the
+replications, horizon and root seed, and the metrics to compare::
+
+    kind: compare
+    name: margin_vs_retention_rebate
+    question: Does a retention rebate beat a bigger front margin?
+    scenario: ../scenarios/baseline.yaml
+    set: {market.customers: 5000}
+    replications: 20
+    quarters: 16
+    seed: 7
+    metrics: [arr, revenue, {name: churn_rate, ratio: [churned_customers, customers], better: lower}]
+    arms:
+      - {name: bigger_margin, set: {program.incentives.margin_scale: 1.25}}
+      - {name: retention_rebate, preset: retention_rebate}
+
+Every arm runs replication ``r`` on ``SeedSequence(seed, spawn_key=(r,))``, so the
+arms share their random draws (common random numbers) and each replication's
+difference between two arms is a paired observation: the 95% interval of the mean
+difference is the Student-t interval of those paired differences (Law & Kelton,
+*Simulation Modeling and Analysis*, on common random numbers and paired-t
+comparisons). An arm compared with itself differs by exactly zero.
+
+Each metric is reduced per replication to one number: its ``final`` quarter value,
+its ``total`` over the run, its ``mean`` over quarters, or (``ratio``) the total of
+one column over the total of another. Flows default to ``total``, stocks to
+``final``.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import hashlib
+import json
+import os
+import shutil
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from sim.errors import ScenarioError, format_validation_error
+from sim.incentives import PAYOUT_COMPONENTS, PRESETS
+from sim.metrics import FLOW_METRICS, mean_interval
+from sim.runner import RunResult, run_replication, run_scenario
+from sim.scenario import Scenario, apply_overrides, load_scenario
+
+__all__ = ["ExperimentFile", "Comparison", "load_experiment", "compare", "format_comparison",
+           "experiment_schema"]
+
+NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
+RESULTS_ROOT = Path("results")
+# Quarterly columns that are flows (summed over the run by default), beyond metrics.FLOW_METRICS.
+FLOWS = set(FLOW_METRICS) | {f"payout_{c}" for c in PAYOUT_COMPONENTS} | {
+    "double_bubble_spend", "churned_partner_sourced", "renewals_due_partner_sourced", "partners_exited",
+    "renewals", "opportunities", "new_customers_partner", "mdf_spend"}
+# Where less is better (a planner's reading); every other metric: more is better.
+LOWER_IS_BETTER = {f"payout_{c}" for c in PAYOUT_COMPONENTS} | {
+    "churned_customers", "churned_partner_sourced", "conflicts", "program_cost", "partner_payouts",
+    "mdf_spend", "mdf_unspent", "enablement_spend", "double_bubble_spend", "partners_exited",
+    "partners_red", "customers_churned_total"}
+STATISTIC_NAMES = {"final": "final quarter", "total": "run total", "mean": "quarterly mean", "ratio": "ratio of totals"}
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_default=True)
+
+
+class MetricSpec(_Strict):
+    """One metric to compare: a quarterly column (or a ratio of two) reduced per replication."""
+
+    name: str = Field(description="A quarterly.parquet column, or the label of a ratio.")
+    statistic: Literal["final", "total", "mean"] | None = Field(
+        None, description="final: last quarter; total: sum over quarters; mean: mean over quarters "
+                          "(default: total for flows, final for stocks).")
+    ratio: tuple[str, str] | None = Field(None, description="[numerator, denominator] columns: the ratio of "
+                                                            "their run totals.")
+    better: Literal["higher", "lower"] | None = Field(None, description="Which direction wins (default: lower "
+                                                                        "for costs, churn and conflicts).")
+
+    @model_validator(mode="after")
+    def _ratio_alone(self) -> "MetricSpec":
+        if self.ratio is not None and self.statistic is not None:
+            raise ValueError("a ratio is always the ratio of run totals; leave out 'statistic'")
+        return self
+
+    @property
+    def reduction(self) -> str:
+        """How the metric is reduced per replication."""
+        if self.ratio is not None:
+            return "ratio"
+        return self.statistic or ("total" if self.name in FLOWS else "final")
+
+    @property
+    def direction(self) -> str:
+        """``higher`` or ``lower``: which way is better."""
+        return self.better or ("lower" if self.name in LOWER_IS_BETTER else "higher")
+
+    def columns(self) -> tuple[str, ...]:
+        """The quarterly columns the metric reads."""
+        return self.ratio if self.ratio is not None else (self.name,)
+
+
+class Arm(_Strict):
+    """One design under comparison: a preset and/or scenario key-path settings."""
+
+    name: str = Field(pattern=NAME_PATTERN, description="Short name; used as the arm's directory.")
+    description: str = ""
+    preset: Literal[tuple(PRESETS)] | None = Field(None, description="Sets program.preset.")  # type: ignore[valid-type]
+    set: dict[str, Any] = Field(default_factory=dict, description="Scenario key path -> value for this arm.")
+
+
+class ExperimentFile(_Strict):
+    """An incentive experiment file as written."""
+
+    kind: Literal["compare"] = Field(description="The experiment kind.")
+    name: str = Field(pattern=NAME_PATTERN, description="Short name; used in result paths.")
+    question: str = Field("", description="The planner's question the experiment answers.")
+    description: str = ""
+    scenario: str | dict[str, Any] = Field(description="Base scenario: a path relative to this file, or an "
+                                                       "inline scenario mapping.")
+    set: dict[str, Any] = Field(default_factory=dict, description="Scenario key path -> value for every arm.")
+    replications: int = Field(20, ge=2, le=100_000, description="Paired replications per arm.")
+    quarters: int | None = Field(None, ge=1, le=400, description="Horizon (default: the scenario's).")
+    seed: int = Field(0, ge=0, description="Root seed shared by every arm (common random numbers).")
+    metrics: list[str | MetricSpec] = Field(min_length=1, description="Metrics to compare.")
+    arms: list[Arm] = Field(min_length=2, description="The designs; each is compared with the first.")
+
+    @model_validator(mode="after")
+    def _unique(self) -> "ExperimentFile":
+        names = [a.name for a in self.arms]
+        if len(set(names)) != len(names):
+            raise ValueError(f"arm names must be unique, got {names}")
+        labels = [m if isinstance(m, str) else m.name for m in self.metrics]
+        if len(set(labels)) != len(labels):
+            raise ValueError(f"metric names must be unique, got {labels}")
+        return self
+
+    def metric_specs(self) -> list[MetricSpec]:
+        """The metrics as :class:`MetricSpec` objects."""
+        return [MetricSpec(name=m) if isinstance(m, str) else m for m in self.metrics]
+
+
+@dataclass
+class Experiment:
+    """A loaded, validated experiment: each arm's resolved scenario."""
+
+    file: ExperimentFile
+    label: str
+    scenarios: dict[str, Scenario]
+    metrics: list[MetricSpec]
+
+    @property
+    def name(self) -> str:
+        """The experiment's name."""
+        return self.file.name
+
+    def fingerprint(self) -> str:
+        """sha256 of the experiment and every arm's resolved scenario."""
+        content = {"experiment": self.file.model_dump(mode="json", exclude={"scenario"}),
+                   "arms": {a: s.resolved() for a, s in self.scenarios.items()}}
+        return hashlib.sha256(json.dumps(content, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+@dataclass
+class Comparison:
+    """What :func:`compare` returns.
+
+    Attributes:
+        comparison: per metric and arm (vs. the first arm): means, mean difference,
+            paired 95% interval, relative change, replications, verdict.
+        values: per arm, replication and metric: the reduced value (tidy).
+        runs: each arm's :class:`sim.runner.RunResult`.
+        manifest: the resolved experiment, seeds and timings.
+        path: the result directory, when written.
+    """
+
+    comparison: pd.DataFrame
+    values: pd.DataFrame
+    runs: dict[str, RunResult] = field(repr=False)
+    manifest: dict
+    path: Path | None = None
+
+
+def experiment_schema() -> dict:
+    """Return the JSON Schema of experiment (``kind: compare``) files."""
+    return ExperimentFile.model_json_schema()
+
+
+# --------------------------------------------------------------------------- loading
+def _read(source: str | Path | dict) -> tuple[dict, str, Path]:
+    if isinstance(source, dict):
+        return copy.deepcopy(source), "<experiment dict>", Path.cwd()
+    path = Path(source)
+    if not path.is_file():
+        raise ScenarioError(f"{path}: file not found" if not path.exists() else f"{path}: not a file")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.constructor.ConstructorError as exc:
+        raise ScenarioError(f"{path}: YAML tag not allowed ({exc.problem}); experiment files hold plain data "
+                            "only") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        raise ScenarioError(f"{path}: YAML syntax error{where}: {getattr(exc, 'problem', None) or exc}") from None
+    if not isinstance(data, dict):
+        raise ScenarioError(f"{path}: expected a mapping at the top level, got {type(data).__name__}")
+    return data, str(path), path.parent
+
+
+def _base(spec: ExperimentFile, label: str, folder: Path) -> dict:
+    """The base scenario, resolved: errors name the scenario file, or the experiment for an inline one."""
+    if isinstance(spec.scenario, str):
+        path = folder / spec.scenario
+        if not path.is_file():
+            raise ScenarioError(f"{label}: scenario = {spec.scenario!r}: file not found (looked for {path})")
+        return load_scenario(path).resolved()
+    try:
+        return Scenario.model_validate(spec.scenario).resolved()
+    except ValidationError as exc:
+        raise ScenarioError(format_validation_error(exc, f"{label}: scenario", Scenario, {})) from None
+
+
+def _arm_scenario(spec: ExperimentFile, arm: Arm, label: str, base: dict) -> Scenario:
+    for where, settings in (("set", spec.set), (f"arms.{arm.name}.set", arm.set)):
+        reserved = sorted(k for k in settings if k.startswith("simulation."))
+        if reserved:
+            raise ScenarioError(f"{label}: {where}: {', '.join(reserved)}: set the experiment's own "
+                                "'replications', 'quarters' and 'seed' instead (every arm shares them)")
+    overrides = {**spec.set, **({"program.preset": arm.preset} if arm.preset else {}), **arm.set,
+                 "simulation.replications": spec.replications, "simulation.seed": spec.seed}
+    if spec.quarters is not None:
+        overrides["simulation.quarters"] = spec.quarters
+    try:
+        return Scenario.model_validate(apply_overrides(base, overrides, source=f"{label}: arm '{arm.name}'"))
+    except ValidationError as exc:
+        raise ScenarioError(format_validation_error(exc, f"{label}: arm '{arm.name}'", Scenario, {})) from None
+
+
+def _check_metrics(metrics: list[MetricSpec], label: str, scenarios: dict[str, Scenario]) -> None:
+    """Check metric columns against what a run records (probed on a tiny copy of each arm)."""
+    recorded: set[str] = set()
+    for scenario in scenarios.values():
+        probe = apply_overrides(scenario.resolved(), {"simulation.quarters": 1,
+                                                      "market.customers": min(scenario.market.customers, 200)})
+        quarterly, _ = run_replication(Scenario.model_validate(probe), 0)
+        recorded |= {c for c in quarterly.columns if c not in ("replication", "seed", "quarter")}
+    for i, metric in enumerate(metrics):
+        for column in metric.columns():
+            if column not in recorded:
+                guess = difflib.get_close_matches(column, sorted(recorded), n=1, cutoff=0.6)
+                hint = f" Did you mean '{guess[0]}'?" if guess else ""
+                raise ScenarioError(f"{label}: metrics[{i}]: unknown metric '{column}'.{hint} Recorded metrics: "
+                                    f"{', '.join(sorted(recorded))}")
+
+
+def load_experiment(source: str | Path | dict, **settings: int | None) -> Experiment:
+    """Load an experiment file (or dict) and validate it and every arm's scenario.
+
+    Args:
+        source: the file path or dict (a relative ``scenario`` path is read relative to
+            the file, or to the current directory for a dict).
+        **settings: ``replications``, ``seed`` or ``quarters`` replacing the file's own
+            (``None`` keeps the file's).
+
+    Raises:
+        ScenarioError: naming the file, key path, bad value and what is allowed.
+    """
+    data, label, folder = _read(source)
+    data.update({key: value for key, value in settings.items() if value is not None})
+    try:
+        spec = ExperimentFile.model_validate(data)
+    except ValidationError as exc:
+        raise ScenarioError(format_validation_error(exc, label, ExperimentFile, {})) from None
+    base = _base(spec, label, folder)
+    scenarios = {arm.name: _arm_scenario(spec, arm, label, base) for arm in spec.arms}
+    metrics = spec.metric_specs()
+    _check_metrics(metrics, label, scenarios)
+    return Experiment(spec, label, scenarios, metrics)
+
+
+# --------------------------------------------------------------------------- analysis
+def reduce_metric(quarterly: pd.DataFrame, metric: MetricSpec) -> pd.Series:
+    """One value per replication: the metric's final, total, mean or ratio of totals."""
+    by_rep = quarterly.sort_values("quarter").groupby("replication")
+    how = metric.reduction
+    if how == "ratio":
+        num, den = (by_rep[c].sum() for c in metric.ratio)
+        return num / den.where(den != 0)
+    column = by_rep[metric.name]
+    return {"final": column.last, "total": column.sum, "mean": column.mean}[how]()
+
+
+def paired_comparison(values: pd.DataFrame, metrics: list[MetricSpec], arms: list[str]) -> pd.DataFrame:
+    """Each arm vs. the first, per metric: paired mean difference and its 95% interval.
+
+    Args:
+        values: tidy frame with ``arm``, ``replication``, ``metric``, ``value``.
+        metrics: the metrics, in order.
+        arms: arm names; the first is the baseline.
+
+    Returns:
+        One row per (metric, arm other than the first).
+    """
+    wide = values.pivot_table(index=["metric", "replication"], columns="arm", values="value", dropna=False)
+    baseline = arms[0]
+    rows = []
+    for metric in metrics:
+        table = wide.loc[metric.name]
+        for arm in arms[1:]:
+            pair = table[[baseline, arm]].dropna()
+            diff = pair[arm] - pair[baseline]
+            mean, low, high = mean_interval(diff)
+            base_mean = float(pair[baseline].mean()) if len(pair) else np.nan
+            significant = bool(len(pair) > 1 and (low > 0 or high < 0))
+            improves = (mean > 0) == (metric.direction == "higher")
+            verdict = ("better" if improves else "worse") if significant else "no clear difference"
+            rows.append({
+                "metric": metric.name, "statistic": metric.reduction, "better": metric.direction,
+                "arm": arm, "baseline": baseline, "n": len(pair),
+                "baseline_mean": base_mean, "arm_mean": float(pair[arm].mean()) if len(pair) else np.nan,
+                "mean_difference": mean, "ci_low": low, "ci_high": high,
+                "relative_change": mean / base_mean if base_mean else np.nan,
+                "excludes_zero": significant, "verdict": verdict,
+            })
+    return pd.DataFrame(rows)
+
+
+# --------------------------------------------------------------------------- running
+def compare(
+    source: str | Path | dict,
+    *,
+    replications: int | None = None,
+    seed: int | None = None,
+    quarters: int | None = None,
+    out: str | Path | None = None,
+    write: bool = True,
+    workers: int = 1,
+    progress: bool | None = None,
+) -> Comparison:
+    """Run every arm of an experiment on common random numbers and compare each with the first.
+
+    Args:
+        source: an experiment file path or dict.
+        replications: replaces the experiment's replications.
+        seed: replaces the experiment's root seed.
+        quarters: replaces the experiment's horizon.
+        out: result directory (default ``results/<experiment>/<UTC time>-<hash>``); it
+            receives ``comparison.csv``, ``values.csv``, ``experiment.json`` and one run
+            directory per arm, written atomically.
+        write: write the result directory; ``False`` only returns the tables.
+        workers: processes for each arm's replications (results do not depend on it).
+        progress: show progress bars (default: only on a terminal).
+
+    Returns:
+        A :class:`Comparison`.
+    """
+    experiment = load_experiment(source, replications=replications, seed=seed, quarters=quarters)
+    target = Path(out) if out is not None else None
+    if write and target is not None and target.exists() and any(target.iterdir()):
+        raise ScenarioError(f"--out {target}: directory exists and is not empty; choose a new one")
+    started = datetime.now(timezone.utc)
+    runs = {arm: run_scenario(scenario, write=False, workers=workers, progress=progress)
+            for arm, scenario in experiment.scenarios.items()}
+    arms = list(runs)
+    values = pd.DataFrame([
+        {"arm": arm, "replication": int(rep), "metric": metric.name, "value": float(value)}
+        for arm, run in runs.items() for metric in experiment.metrics
+        for rep, value in reduce_metric(run.quarterly, metric).items()])
+    comparison = paired_comparison(values, experiment.metrics, arms)
+    comparison.insert(0, "experiment", experiment.name)
+    manifest = {
+        "experiment": experiment.name, "question": experiment.file.question, "source": experiment.label,
+        "fingerprint": experiment.fingerprint(), "seed": experiment.file.seed,
+        "replications": experiment.file.replications,
+        "quarters": {a: s.simulation.quarters for a, s in experiment.scenarios.items()},
+        "replication_seeds": "every arm: numpy.random.SeedSequence(seed, spawn_key=(replication,))",
+        "arms": [a.model_dump(mode="json") for a in experiment.file.arms],
+        "metrics": [m.model_dump(mode="json") for m in experiment.metrics],
+        "started_utc": started.isoformat(), "finished_utc": datetime.now(timezone.utc).isoformat(),
+        "status": "complete",
+    }
+    result = Comparison(comparison, values, runs, manifest)
+    if write:
+        stamp = started.strftime("%Y%m%dT%H%M%SZ")
+        result.path = _write(result, target or RESULTS_ROOT / experiment.name / f"{stamp}-{manifest['fingerprint'][:8]}")
+    return result
+
+
+def _write(result: Comparison, target: Path) -> Path:
+    """Write the experiment directory atomically: into a temporary sibling, then rename."""
+    from sim.runner import write_run
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.parent / f".{target.name}.partial-{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir()
+    try:
+        result.comparison.to_csv(tmp / "comparison.csv", index=False)
+        result.values.to_csv(tmp / "values.csv", index=False)
+        (tmp / "experiment.json").write_text(json.dumps(result.manifest, indent=2, default=str) + "\n")
+        for arm, run in result.runs.items():
+            run.path = write_run(run, tmp / arm)
+        if target.exists():
+            target.rmdir()  # an empty directory the caller created; non-empty ones are refused earlier
+        os.replace(tmp, target)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    for arm, run in result.runs.items():
+        run.path = target / arm
+    return target
+
+
+# --------------------------------------------------------------------------- printing
+_MONEY = ("revenue", "arr", "cost", "payout", "spend", "pipeline", "deal_size", "unspent")
+_SHARES = ("ecosystem_contribution", "activation_rate", "win_rate", "route_quality", "product_readiness")
+
+
+def _kind(metric: str, reduction: str) -> str:
+    if reduction == "ratio" or metric in _SHARES:
+        return "share"
+    return "money" if any(word in metric for word in _MONEY) else "number"
+
+
+def _fmt(value: float, kind: str, signed: bool = False) -> str:
+    if pd.isna(value):
+        return "n/a"
+    sign = "+" if signed and value > 0 else ("-" if value < 0 else "")
+    size = abs(value)
+    if kind == "share":
+        return f"{sign}{size * 100:.1f}{'pp' if signed else '%'}"
+    if kind == "money":
+        for unit, scale in (("B", 1e9), ("M", 1e6), ("K", 1e3)):
+            if size >= scale:
+                return f"{sign}${size / scale:,.2f}{unit}"
+        return f"{sign}${size:,.0f}"
+    return f"{sign}{size:,.2f}" if size < 100 else f"{sign}{size:,.0f}"
+
+
+def format_comparison(result: Comparison) -> str:
+    """A planner-readable table: per arm vs. the first, each metric's difference and verdict."""
+    m, table = result.manifest, result.comparison
+    quarters = sorted(set(m["quarters"].values()))
+    lines = [f"{m['experiment']}: {m['question']}" if m["question"] else m["experiment"],
+             f"{m['replications']} paired replications x {'/'.join(map(str, quarters))} quarters, seed {m['seed']} "
+             "(common random numbers); 95% intervals of the paired differences"]
+    for arm, rows in table.groupby("arm", sort=False):
+        baseline = rows["baseline"].iloc[0]
+        lines += ["", f"{arm} vs {baseline}",
+                  f"  {'metric':<36}{baseline:>14}{arm:>16}   {'difference [95% interval]':<40}{'change':>8}  verdict"]
+        for row in rows.itertuples():
+            kind = _kind(row.metric, row.statistic)
+            label = f"{row.metric} ({STATISTIC_NAMES[row.statistic]})"
+            diff = (f"{_fmt(row.mean_difference, kind, True)} [{_fmt(row.ci_low, kind, True)}, "
+                    f"{_fmt(row.ci_high, kind, True)}]")
+            change = "n/a" if pd.isna(row.relative_change) else f"{row.relative_change:+.1%}"
+            lines.append(f"  {label:<36}{_fmt(row.baseline_mean, kind):>14}{_fmt(row.arm_mean, kind):>16}   "
+                         f"{diff:<40}{change:>8}  {row.verdict}")
+        for verdict, words in (("better", f"{arm} is better on"), ("worse", f"{arm} is worse on"),
+                               ("no clear difference", "no clear difference (interval includes 0)")):
+            names = rows.loc[rows["verdict"] == verdict, "metric"].tolist()
+            if names:
+                lines.append(f"  {words}: {', '.join(names)}")
+    return "\n".join(lines)
