@@ -172,7 +172,10 @@ def _flatten(data, prefix: str = "") -> list[tuple[str, str]]:
 
 
 def key_parameters(scenario: dict) -> list[list[str]]:
-    """The scenario settings a reader needs first: market, vendor, partner types in play, program."""
+    """The settings a reader needs first (the manifest section has every one).
+
+    Market, vendor, the partner types in play and the program components switched on.
+    """
     market, vendor = scenario.get("market", {}), scenario.get("vendor", {})
     adoption = market.get("adoption", {})
     rows = [["customers in the market", f"{market.get('customers', 'n/a'):,}"],
@@ -186,7 +189,8 @@ def key_parameters(scenario: dict) -> list[list[str]]:
             rows.append([f"partners: {ptype}", f"{spec['count']} in the market ({spec.get('initial', 0)} at "
                                                f"start), {spec.get('commercial_model')} margin "
                                                f"{spec.get('margin', 0):.0%}"])
-    rows += [[f"program.{key}", value] for key, value in _flatten(scenario.get("program", {}))]
+    program = {k: v for k, v in scenario.get("program", {}).items() if k != "scorecard"}
+    rows += [[f"program.{key}", value] for key, value in _flatten(program) if value != "None"]
     return rows
 
 

@@ -5,11 +5,13 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 from test_report import pixels
 
 from sim import plots
 from sim.cli import main
 from sim.report import PLOTS_DIR, build_report, detect_kind
+from sim.sweep import sweep
 
 TINY = {"name": "tiny", "simulation": {"quarters": 4}, "market": {"customers": 800},
         "vendor": {"stage": 2, "partner_managers": 2},
@@ -18,19 +20,23 @@ TINY = {"name": "tiny", "simulation": {"quarters": 4}, "market": {"customers": 8
 
 @pytest.fixture(scope="module")
 def comparison_dir(tmp_path_factory):
-    compare = pytest.importorskip("sim.compare").compare
+    """A two-arm comparison run by ``ecosim compare --report``."""
     experiment = {"kind": "compare", "name": "tiny_compare", "question": "Does a bigger margin pay?",
                   "scenario": TINY, "replications": 3, "seed": 2,
                   "metrics": ["revenue", "partners_active",
                               {"name": "churn_rate", "ratio": ["churned_customers", "customers"], "better": "lower"}],
                   "arms": [{"name": "base", "set": {}},
                            {"name": "bigger_margin", "set": {"program.incentives.margin_scale": 1.5}}]}
-    return compare(experiment, out=tmp_path_factory.mktemp("compare") / "c", progress=False).path
+    root = tmp_path_factory.mktemp("compare")
+    (root / "tiny.yaml").write_text(yaml.safe_dump(experiment, sort_keys=False))
+    assert main(["compare", str(root / "tiny.yaml"), "--out", str(root / "c"), "--report"]) == 0
+    assert (root / "c" / "report.html").exists()
+    return root / "c"
 
 
 @pytest.fixture(scope="module")
 def sweep_dirs(tmp_path_factory):
-    sweep = pytest.importorskip("sim.sweep").sweep
+    """A 2 x 2 grid sweep and a small Sobol' sweep."""
     grid = {"kind": "sweep", "name": "tiny_grid", "scenario": TINY, "replications": 2, "seed": 3,
             "parameters": {"vendor.partner_managers": [1, 3], "market.adoption.imitation": [0.05, 0.2]},
             "metrics": {"final": ["revenue", "partners_active"]}}

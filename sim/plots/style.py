@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, MaxNLocator
+from matplotlib.ticker import FuncFormatter
 from scipy import stats
 
 __all__ = [
@@ -98,8 +98,15 @@ def share_axis(ax: Axes) -> None:
 
 
 def quarter_axis(ax: Axes, label: bool = True) -> None:
-    """Put integer quarters on the x axis, labelled ``Q1`` .. ``Qn``."""
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=10, min_n_ticks=1))
+    """Put quarters on the x axis, labelled ``Q1`` .. ``Qn`` (at most about ten ticks, from Q1).
+
+    Call it after drawing, so the axis knows which quarters it shows.
+    """
+    low, high = ax.dataLim.intervalx
+    if np.isfinite(low) and np.isfinite(high):
+        first, last = max(1, int(np.ceil(low))), int(np.floor(high))
+        step = max(1, int(np.ceil((last - first + 1) / 10)))
+        ax.set_xticks(range(first, last + 1, step))
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"Q{int(round(v))}"))
     if label:
         ax.set_xlabel("quarter")
