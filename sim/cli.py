@@ -72,6 +72,23 @@ def build_parser() -> argparse.ArgumentParser:
                                                                "result directory")
     compare.set_defaults(handler=_cmd_compare)
 
+    sweep = sub.add_parser("sweep", help="run a parameter sweep file (experiments/*.yaml, kind: sweep)",
+                           description="Run every point of a sweep's design with replications, on this process, "
+                                       "a local process pool or Dask; write sweep.parquet, points.csv, "
+                                       "sensitivity.csv (Sobol'/Morris) and manifest.json; print the indices or "
+                                       "each point's mean and 95% interval.")
+    sweep.add_argument("experiment", type=Path, help="sweep YAML file (see experiments/)")
+    sweep.add_argument("--executor", choices=("serial", "processes", "dask"),
+                       help="where runs execute (default processes; dask when --scheduler is given)")
+    sweep.add_argument("--scheduler", metavar="ADDR", help="Dask scheduler address, e.g. tcp://10.0.0.5:8786 "
+                                                           "(default with --executor dask: a local cluster)")
+    sweep.add_argument("--workers", type=int, help="local processes or Dask workers (default: the machine's cores)")
+    sweep.add_argument("--batch-size", type=int, help="runs per task (default: automatic, at most 50)")
+    sweep.add_argument("--out", type=Path, help="result directory (default results/<name>/<time>-<hash>)")
+    sweep.add_argument("--resume", action="store_true", help="finish an interrupted sweep, skipping finished runs")
+    sweep.add_argument("--dry-run", action="store_true", help="validate the sweep and print its size; run nothing")
+    sweep.set_defaults(handler=_cmd_sweep)
+
     schema = sub.add_parser("schema", help="print the JSON Schema of scenario files")
     schema.set_defaults(handler=_cmd_schema)
 
@@ -163,6 +180,28 @@ def _cmd_schema(args) -> int:
     from sim.scenario import json_schema
 
     print(json.dumps(json_schema(), indent=2))
+    return EXIT_OK
+
+
+def _cmd_sweep(args) -> int:
+    from sim.sweep import SweepIncomplete, SweepInterrupted, sweep
+    from sim.sweep_spec import load_sweep
+
+    if args.dry_run:
+        spec = load_sweep(args.experiment)
+        print(f"{args.experiment}: valid sweep '{spec.name}': {spec.method} design, {len(spec.points)} points x "
+              f"{spec.replications} replications = {len(spec.points) * spec.replications} runs")
+        return EXIT_OK
+    try:
+        result = sweep(args.experiment, executor=args.executor, scheduler=args.scheduler, workers=args.workers,
+                       batch_size=args.batch_size, out=args.out, resume=args.resume)
+    except SweepInterrupted as exc:
+        print(f"ecosim: {exc}", file=sys.stderr)
+        return 130
+    except SweepIncomplete as exc:
+        print(f"ecosim: error: {exc}", file=sys.stderr)
+        return EXIT_INTERNAL
+    print(result.report())
     return EXIT_OK
 
 
