@@ -291,8 +291,12 @@ def load_experiment(source: str | Path | dict, **settings: int | None) -> Experi
 
 # --------------------------------------------------------------------------- analysis
 def reduce_metric(quarterly: pd.DataFrame, metric: MetricSpec) -> pd.Series:
-    """One value per replication: the metric's final, total, mean or ratio of totals."""
-    by_rep = quarterly.sort_values("quarter").groupby("replication")
+    """One value per replication: the metric's final, total, mean or ratio of totals.
+
+    A ``tier_<name>`` count of a tier the arm does not have is 0.
+    """
+    absent = {c: 0 for c in metric.columns() if c.startswith("tier_") and c not in quarterly}
+    by_rep = quarterly.assign(**absent).sort_values("quarter").groupby("replication")
     how = metric.reduction
     if how == "ratio":
         num, den = (by_rep[c].sum() for c in metric.ratio)
@@ -427,9 +431,11 @@ _MONEY = ("revenue", "arr", "cost", "payout", "spend", "pipeline", "deal_size", 
 _SHARES = ("ecosystem_contribution", "activation_rate", "win_rate", "route_quality", "product_readiness")
 
 
-def _kind(metric: str, reduction: str) -> str:
-    if reduction == "ratio" or metric in _SHARES:
+def _kind(metric: str, reduction: str, means: tuple[float, float]) -> str:
+    if metric in _SHARES or (reduction == "ratio" and max(abs(m) for m in means) <= 1):
         return "share"
+    if reduction == "ratio":
+        return "number"
     return "money" if any(word in metric for word in _MONEY) else "number"
 
 
@@ -457,16 +463,18 @@ def format_comparison(result: Comparison) -> str:
              "(common random numbers); 95% intervals of the paired differences"]
     for arm, rows in table.groupby("arm", sort=False):
         baseline = rows["baseline"].iloc[0]
+        labels = [f"{r.metric} ({STATISTIC_NAMES[r.statistic]})" for r in rows.itertuples()]
+        w_label, w_base, w_arm = max(map(len, labels + ["metric"])), max(12, len(baseline)), max(12, len(arm))
         lines += ["", f"{arm} vs {baseline}",
-                  f"  {'metric':<36}{baseline:>14}{arm:>16}   {'difference [95% interval]':<40}{'change':>8}  verdict"]
-        for row in rows.itertuples():
-            kind = _kind(row.metric, row.statistic)
-            label = f"{row.metric} ({STATISTIC_NAMES[row.statistic]})"
+                  f"  {'metric':<{w_label}}  {baseline:>{w_base}}  {arm:>{w_arm}}  "
+                  f"{'difference [95% interval]':<38}{'change':>8}  verdict"]
+        for label, row in zip(labels, rows.itertuples(), strict=True):
+            kind = _kind(row.metric, row.statistic, (row.baseline_mean, row.arm_mean))
             diff = (f"{_fmt(row.mean_difference, kind, True)} [{_fmt(row.ci_low, kind, True)}, "
                     f"{_fmt(row.ci_high, kind, True)}]")
             change = "n/a" if pd.isna(row.relative_change) else f"{row.relative_change:+.1%}"
-            lines.append(f"  {label:<36}{_fmt(row.baseline_mean, kind):>14}{_fmt(row.arm_mean, kind):>16}   "
-                         f"{diff:<40}{change:>8}  {row.verdict}")
+            lines.append(f"  {label:<{w_label}}  {_fmt(row.baseline_mean, kind):>{w_base}}  "
+                         f"{_fmt(row.arm_mean, kind):>{w_arm}}  {diff:<38}{change:>8}  {row.verdict}")
         for verdict, words in (("better", f"{arm} is better on"), ("worse", f"{arm} is worse on"),
                                ("no clear difference", "no clear difference (interval includes 0)")):
             names = rows.loc[rows["verdict"] == verdict, "metric"].tolist()

@@ -63,6 +63,7 @@ from sim.customers import ACTIVE, INFLUENCED, MARKETPLACE, QUARTERS_PER_YEAR, SO
 __all__ = [
     "PAYOUT_COMPONENTS",
     "PRESETS",
+    "PRESET_SECTIONS",
     "IncentiveProgram",
     "apply_preset",
     "fit_multiplier",
@@ -79,14 +80,22 @@ MARGIN, REFERRAL, REGISTRATION, BONUS, REBATE = range(len(PAYOUT_COMPONENTS))
 # First-year pay a won deal schedules (one ledger row each): component and recipient.
 _LEDGER = ((MARGIN, "partner"), (MARGIN, "parent"), (REFERRAL, "partner"), (REGISTRATION, "partner"))
 
-_TIERED = [  # tier thresholds and benefits are assumptions; the structure is seed 002/001
+# Tiers of the tiered presets. The structure is the seeds' (seed 002: tiers "based on
+# volume or certification level"; seed 001: "priority deal access ... exclusive
+# support"); thresholds and benefits are assumptions, set so that in the shipped
+# baseline about half the scored partners reach silver, a quarter gold and a few
+# percent platinum.
+_TIERED = [
     {"name": "registered", "min_score": 0.0},
-    {"name": "silver", "min_score": 0.4, "margin_bonus": 0.02, "lead_priority": 1.5, "support": 0.05},
+    {"name": "silver", "min_score": 0.5, "margin_bonus": 0.02, "lead_priority": 1.5, "support": 0.05},
     {"name": "gold", "min_score": 0.6, "requires_certification": True, "margin_bonus": 0.05,
      "lead_priority": 2.0, "support": 0.10},
-    {"name": "platinum", "min_score": 0.8, "requires_certification": True, "margin_bonus": 0.08,
+    {"name": "platinum", "min_score": 0.7, "requires_certification": True, "margin_bonus": 0.08,
      "lead_priority": 3.0, "support": 0.15},
 ]
+
+# The program sections a preset defines (choosing a preset by override replaces them).
+PRESET_SECTIONS: tuple[str, ...] = ("incentives", "tiers")
 
 # Named starting points for ``program.preset``; a scenario's own ``program`` keys win.
 # Sizes are assumptions; the designs are the seeds'.

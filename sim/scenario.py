@@ -19,7 +19,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from sim.errors import ScenarioError, format_validation_error
-from sim.incentives import apply_preset
+from sim.incentives import PRESET_SECTIONS, apply_preset
 from sim.partner_types import PARTNER_TYPES, SEGMENTS, TYPE_DEFAULTS
 
 __all__ = [
@@ -444,7 +444,8 @@ class Program(Strict):
 
     preset: Literal["flat_margin", "tiered_margin", "deal_registration", "mdf_heavy", "retention_rebate",
                     "referral_only", "early_stage_simple", "mature_hybrid"] | None = Field(
-        None, description="Named starting point (sim.incentives.PRESETS); keys set here override it.")
+        None, description="Named incentives and tiers to start from (sim.incentives.PRESETS); keys set here "
+                          "override it; setting it with --set replaces the incentives and tiers.")
     deal_registration: Literal["first_registered", "partner_preferred", "direct_preferred"] = Field(
         "first_registered", description="Who wins a contested opportunity (seed 002 'deal-registration "
                                         "overlaps').")
@@ -541,10 +542,17 @@ def parse_overrides(pairs: list[str] | None) -> dict[str, Any]:
 def apply_overrides(data: dict, overrides: dict[str, Any], source: str = "--set") -> dict:
     """Return a copy of ``data`` with each dotted key path set to its value.
 
+    Setting ``program.preset`` replaces the program's incentives and tiers with the
+    preset's (``PRESET_SECTIONS``), so a preset chosen over a resolved scenario takes
+    effect; other overrides of the same call then apply on top.
+
     Unknown paths are not guessed here: they become unknown keys that validation
     rejects with a did-you-mean.
     """
     data = copy.deepcopy(data)
+    if "program.preset" in overrides and isinstance(data.get("program"), dict):
+        for section in PRESET_SECTIONS:
+            data["program"].pop(section, None)
     for path, value in overrides.items():
         node = data
         parts = path.split(".")

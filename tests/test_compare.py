@@ -1,6 +1,7 @@
 """Incentive experiments: paired comparisons on common random numbers, output contract, bad files."""
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -174,3 +175,24 @@ def test_unreadable_experiment_file_exits_2(tmp_path, capsys, text, fragment):
 def test_missing_experiment_file_exits_2(tmp_path, capsys):
     assert main(["compare", str(tmp_path / "nope.yaml")]) == 2
     assert "nope.yaml: file not found" in capsys.readouterr().err
+
+
+SHIPPED = sorted(path for path in (Path(__file__).resolve().parents[1] / "experiments").glob("*.yaml")
+                 if yaml.safe_load(path.read_text()).get("kind") == "compare")
+
+
+def test_the_issue_experiments_are_shipped():
+    names = {path.stem for path in SHIPPED}
+    assert {"margin_vs_retention_rebate", "front_loaded_vs_spread_payouts", "tiered_vs_flat", "double_bubble",
+            "deal_registration_rules"} <= names
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=[p.stem for p in SHIPPED])
+def test_shipped_experiment_runs_end_to_end_from_the_command_line(tmp_path, capsys, path):
+    experiment = load_experiment(path)
+    assert experiment.file.question and len(experiment.scenarios) >= 2
+    out = tmp_path / "out"
+    assert main(["compare", str(path), "--replications", "2", "--quarters", "3", "--out", str(out)]) == 0
+    assert f"vs {experiment.file.arms[0].name}" in capsys.readouterr().out
+    table = pd.read_csv(out / "comparison.csv")
+    assert len(table) == len(experiment.metrics) * (len(experiment.scenarios) - 1)

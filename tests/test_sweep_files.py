@@ -11,7 +11,8 @@ from sim.errors import ScenarioError
 from sim.sweep_spec import load_sweep
 
 ROOT = Path(__file__).resolve().parents[1]
-EXPERIMENTS = sorted((ROOT / "experiments").glob("*.yaml"))
+EXPERIMENTS = sorted(path for path in (ROOT / "experiments").glob("*.yaml")
+                     if yaml.safe_load(path.read_text()).get("kind") == "sweep")
 
 TINY = {"name": "tiny", "simulation": {"quarters": 4, "seed": 3}, "market": {"customers": 500},
         "vendor": {"stage": 2}, "partners": {"var": {"count": 20}, "reseller": {"count": 20}}}
