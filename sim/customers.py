@@ -131,7 +131,8 @@ class CustomerPopulation:
         Returns:
             (won ids, lost ids). Lost opportunities return to the prospect pool.
         """
-        due = np.flatnonzero((self.state == OPPORTUNITY) & (self.close_quarter == quarter))
+        due = np.flatnonzero(self.close_quarter == quarter)
+        due = due[self.state[due] == OPPORTUNITY]
         won_mask = rng.random(self.size)[due] < self.win_prob[due]
         won, lost = due[won_mask], due[~won_mask]
         self.state[won] = ACTIVE
@@ -164,8 +165,9 @@ class CustomerPopulation:
         Returns:
             (renewed ids, churned ids).
         """
-        tenure = quarter - self.start_quarter
-        due = np.flatnonzero(self.active_mask() & (tenure > 0) & (tenure % QUARTERS_PER_YEAR == 0))
+        active = np.flatnonzero(self.active_mask())
+        tenure = quarter - self.start_quarter[active]
+        due = active[(tenure > 0) & (tenure % QUARTERS_PER_YEAR == 0)]
         if churn_enabled:
             p_churn = annual_churn[self.segment[due]] * self.churn_multiplier[due]
             churn_mask = rng.random(self.size)[due] < p_churn
