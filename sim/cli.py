@@ -87,6 +87,8 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--out", type=Path, help="result directory (default results/<name>/<time>-<hash>)")
     sweep.add_argument("--resume", action="store_true", help="finish an interrupted sweep, skipping finished runs")
     sweep.add_argument("--dry-run", action="store_true", help="validate the sweep and print its size; run nothing")
+    sweep.add_argument("--report", action="store_true", help="also write report.html and plots/ into the "
+                                                             "result directory")
     sweep.set_defaults(handler=_cmd_sweep)
 
     schema = sub.add_parser("schema", help="print the JSON Schema of scenario files")
@@ -202,6 +204,10 @@ def _cmd_sweep(args) -> int:
         print(f"ecosim: error: {exc}", file=sys.stderr)
         return EXIT_INTERNAL
     print(result.report())
+    if args.report:
+        from sim.report import build_report
+
+        print(f"Report: {build_report(result.path)}")
     return EXIT_OK
 
 

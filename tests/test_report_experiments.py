@@ -36,7 +36,7 @@ def comparison_dir(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def sweep_dirs(tmp_path_factory):
-    """A 2 x 2 grid sweep and a small Sobol' sweep."""
+    """A 2 x 2 grid sweep (by ``ecosim sweep --report``) and a small Sobol' sweep."""
     grid = {"kind": "sweep", "name": "tiny_grid", "scenario": TINY, "replications": 2, "seed": 3,
             "parameters": {"vendor.partner_managers": [1, 3], "market.adoption.imitation": [0.05, 0.2]},
             "metrics": {"final": ["revenue", "partners_active"]}}
@@ -45,8 +45,11 @@ def sweep_dirs(tmp_path_factory):
                             "partners.var.margin": {"low": 0.1, "high": 0.3}},
              "design": {"method": "sobol", "samples": 8, "seed": 2}, "metrics": {"final": ["revenue"]}}
     root = tmp_path_factory.mktemp("sweeps")
-    return {name: sweep(spec, executor="serial", out=root / name, progress=False).path
-            for name, spec in (("grid", grid), ("sobol", sobol))}
+    (root / "grid.yaml").write_text(yaml.safe_dump(grid, sort_keys=False))
+    assert main(["sweep", str(root / "grid.yaml"), "--executor", "serial", "--out", str(root / "grid"),
+                 "--report"]) == 0
+    assert (root / "grid" / "report.html").exists()
+    return {"grid": root / "grid", "sobol": sweep(sobol, executor="serial", out=root / "sobol", progress=False).path}
 
 
 def figure_ids(page: str) -> list[str]:
