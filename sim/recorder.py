@@ -132,10 +132,12 @@ class Recorder:
         """Recognise the quarter's revenue by channel and pay partners under the program."""
         c, p = self.model.customers, self.model.partners
         revenue = c.quarterly_revenue()
-        self.revenue_by_channel = np.bincount(c.channel, weights=revenue, minlength=len(CHANNELS))
-        paying = np.flatnonzero((revenue > 0) & (c.partner >= 0))
+        earning = np.flatnonzero(revenue > 0)  # the sums below skip only zeros, so they are unchanged
+        self.revenue_by_channel = np.bincount(c.channel[earning], weights=revenue[earning],
+                                              minlength=len(CHANNELS))
+        paying = earning[c.partner[earning] >= 0]
         partner, channel, amount = c.partner[paying], c.channel[paying], revenue[paying]
-        sourced_like = np.isin(channel, (SOURCED, MARKETPLACE))
+        sourced_like = (channel == SOURCED) | (channel == MARKETPLACE)
         self.partner_revenue[0] = np.bincount(partner[sourced_like], weights=amount[sourced_like],
                                               minlength=p.size)
         influenced = channel == INFLUENCED
