@@ -69,7 +69,7 @@ def _sensitivity(indices: pd.DataFrame, method: str, horizon: int) -> list[str]:
 def _points(points: pd.DataFrame) -> list[str]:
     keys = [c for c in points.columns if c not in ("point_id", "metric", "mean", "ci_low", "ci_high", "n",
                                                     "failed")]
-    widths = [max(len(k), 8) for k in keys]
+    widths = [max(len(k), 8, *(len(_cell(v)) for v in points[k])) for k in keys]
     lines = []
     for metric, group in points.groupby("metric", sort=False):
         lines.append(f"\n{metric}: mean and 95% interval per point (n = replications with a value)")

@@ -14,6 +14,7 @@ from __future__ import annotations
 import copy
 import difflib
 import hashlib
+import importlib.util
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -205,6 +206,9 @@ def _parameters(spec: SweepFile, label: str) -> tuple[dict, dict]:
             constants[key] = raw
         else:
             varied[key] = parsed
+    if spec.design.method in ("sobol", "morris") and importlib.util.find_spec("SALib") is None:
+        raise ScenarioError(f"{label}: design.method = {spec.design.method!r} needs SALib: "
+                            "pip install 'ecosim[sensitivity]'")
     if spec.design.method in designs.SAMPLED_METHODS and not varied:
         raise ScenarioError(f"{label}: parameters: a {spec.design.method} design needs at least one range "
                             "{low: A, high: B} or {choices: [...]}")
