@@ -27,6 +27,7 @@ that differ only in program design (common random numbers; see
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -206,6 +207,18 @@ def _of_seller(values: np.ndarray, partner: np.ndarray, direct_value: float) -> 
     return out
 
 
+def _lognormal_at(rng: np.random.Generator, mean: float, sigma: float, size: int,
+                  ids: np.ndarray) -> np.ndarray:
+    """``rng.lognormal(mean, sigma, size)[ids]``, exponentiating only the draws at ``ids``.
+
+    The generator's lognormal is the C library's ``exp(mean + sigma * z)`` of its
+    standard normal ``z``, and ``math.exp`` is that same function, so the values are
+    identical; the costly ``exp`` runs for the quarter's new deals, not every customer.
+    """
+    z = rng.standard_normal(size)[ids]
+    return np.array([math.exp(mean + sigma * x) for x in z.tolist()], dtype=float)
+
+
 def deal_terms(opps: NewOpportunities, segment: np.ndarray, seg_value: np.ndarray, seg_cycle: np.ndarray,
                seg_win: np.ndarray, readiness: float, partners, partner_beat_direct: np.ndarray,
                direct_resistance: float, rng: np.random.Generator,
@@ -225,7 +238,7 @@ def deal_terms(opps: NewOpportunities, segment: np.ndarray, seg_value: np.ndarra
     seg = segment[opps.ids]
     pid = opps.partner
     multiplier = _of_seller(partners.deal_size_multiplier, pid, 1.0)
-    noise = rng.lognormal(-0.5 * DEAL_SIZE_SIGMA**2, DEAL_SIZE_SIGMA, size=segment.size)[opps.ids]
+    noise = _lognormal_at(rng, -0.5 * DEAL_SIZE_SIGMA**2, DEAL_SIZE_SIGMA, segment.size, opps.ids)
     value = seg_value[seg] * multiplier * noise
     cycle = np.maximum(0, seg_cycle[seg] + _of_seller(partners.sales_cycle_extra, pid, 0).astype(int))
     lift = _of_seller(partners.win_rate_lift * np.where(partners.certified, 1.0, 0.5), pid, 0.0)
