@@ -28,7 +28,7 @@ import math
 import sys
 import tempfile
 import time
-from concurrent.futures import FIRST_COMPLETED, wait
+from concurrent.futures import FIRST_COMPLETED, as_completed, wait
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from importlib import metadata
@@ -117,7 +117,9 @@ def _execute(tasks: list[Task], info: ExecutorInfo, store: SweepStore, bar, sess
     """Run the tasks, persisting each as it finishes; return ``(runs, error)`` of lost tasks.
 
     At most two tasks per worker are in flight (one for the serial executor), so
-    every finished task is on disk before the next ones start piling up.
+    every finished task is on disk before the next ones start piling up. On Ctrl-C,
+    queued tasks are cancelled and running ones are still collected and saved (a
+    second Ctrl-C abandons them) before the interruption goes on.
     """
     queue = iter(tasks)
     pending: dict = {}
@@ -137,24 +139,38 @@ def _execute(tasks: list[Task], info: ExecutorInfo, store: SweepStore, bar, sess
                 lost.extend((len(t.runs), "not started: the executor failed") for t in queue)
                 return
 
-    submit_more()
-    while pending:
-        done, _ = wait(pending, return_when=FIRST_COMPLETED)
-        for future in done:
-            task = pending.pop(future)
-            try:
-                result = future.result()
-            except Exception as exc:  # noqa: BLE001 - a lost worker, not a failing run
-                lost.append((len(task.runs), f"{type(exc).__name__}: {exc}"))
-                continue
-            failed = int((result.runs["status"] != "ok").sum())
-            store.save(result.runs, result.timeseries, failed=failed, seconds=round(result.seconds, 3),
-                       session=session)
-            if failed:
-                failed_runs += failed
-                bar.set_postfix(failed=failed_runs, refresh=False)
-            bar.update(len(task.runs))
+    def collect(future) -> None:
+        nonlocal failed_runs
+        task = pending.pop(future)
+        try:
+            result = future.result()
+        except Exception as exc:  # noqa: BLE001 - a lost worker, not a failing run
+            lost.append((len(task.runs), f"{type(exc).__name__}: {exc}"))
+            return
+        failed = int((result.runs["status"] != "ok").sum())
+        store.save(result.runs, result.timeseries, failed=failed, seconds=round(result.seconds, 3), session=session)
+        failed_runs += failed
+        if failed:
+            bar.set_postfix(failed=failed_runs, refresh=False)
+        bar.update(len(task.runs))
+
+    try:
         submit_more()
+        while pending:
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                collect(future)
+            submit_more()
+    except KeyboardInterrupt:
+        running = [f for f in pending if not f.cancel()]
+        for future in set(pending) - set(running):
+            pending.pop(future)
+        if running:
+            bar.write(f"interrupted: saving {len(running)} running task(s); press Ctrl-C again to abandon them",
+                      file=sys.stderr)
+            for future in as_completed(running):
+                collect(future)
+        raise
     return lost
 
 

@@ -181,12 +181,23 @@ def test_runs_lost_to_a_dead_worker_are_reported_and_resumed(reference, tmp_path
     pd.testing.assert_frame_equal(table(result.path), table(reference))
 
 
-@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT], ids=["killed", "ctrl-c"])
-def test_a_killed_sweep_process_resumes_to_exactly_the_uninterrupted_rows(reference, tmp_path, sig):
-    slow = {**GRID, "scenario": {**TINY, "market": {"customers": 3000}, "simulation": {"quarters": 12}}}
-    path = write(tmp_path, slow)
+SLOW = {**GRID, "scenario": {**TINY, "market": {"customers": 3000}, "simulation": {"quarters": 12}}}
+
+
+@pytest.fixture(scope="module")
+def slow_reference():
+    """A slower version of the tiny grid (so a process can be stopped part-way), run uninterrupted."""
+    return sim.sweep(SLOW, executor="serial", write=False, progress=False)
+
+
+@pytest.mark.parametrize("sig, executor", [(signal.SIGKILL, "serial"), (signal.SIGINT, "serial"),
+                                           (signal.SIGINT, "processes")],
+                         ids=["killed", "ctrl-c", "ctrl-c-processes"])
+def test_a_stopped_sweep_process_resumes_to_exactly_the_uninterrupted_rows(slow_reference, tmp_path, sig,
+                                                                            executor):
+    path = write(tmp_path, SLOW)
     ledger = tmp_path / ".out.partial" / "ledger.jsonl"
-    process = subprocess.Popen([sys.executable, "-m", "sim", "sweep", str(path), "--executor", "serial",
+    process = subprocess.Popen([sys.executable, "-m", "sim", "sweep", str(path), "--executor", executor,
                                 "--batch-size", "1", "--out", str(tmp_path / "out")], cwd=ROOT,
                                stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 60
@@ -198,15 +209,16 @@ def test_a_killed_sweep_process_resumes_to_exactly_the_uninterrupted_rows(refere
     assert process.returncode == (-9 if sig == signal.SIGKILL else 130)
     if sig == signal.SIGINT:
         assert "rerun with --resume" in err
+    if executor == "processes":  # the workers did not get the signal: their running tasks are saved
+        assert "interrupted: saving" in err
     assert not (tmp_path / "out").exists()
     kept = len(ledger.read_text().splitlines())
     assert 3 <= kept < 24
 
     resumed = sim.sweep(path, executor="serial", out=tmp_path / "out", resume=True, progress=False)
     assert resumed.manifest["sessions"][-1]["runs_done"] == 24 - kept
-    uninterrupted = sim.sweep(slow, executor="serial", write=False, progress=False)
-    pd.testing.assert_frame_equal(table(tmp_path / "out"), uninterrupted.runs)
-    pd.testing.assert_frame_equal(table(tmp_path / "out", "timeseries.parquet"), uninterrupted.timeseries)
+    pd.testing.assert_frame_equal(table(tmp_path / "out"), slow_reference.runs)
+    pd.testing.assert_frame_equal(table(tmp_path / "out", "timeseries.parquet"), slow_reference.timeseries)
 
 
 def test_sobol_sweep_from_the_command_line_writes_indices(tmp_path, capsys):
