@@ -61,9 +61,7 @@ __all__ = ["ExperimentFile", "Comparison", "load_experiment", "compare", "format
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
 RESULTS_ROOT = Path("results")
 # Quarterly columns that are flows (summed over the run by default), beyond metrics.FLOW_METRICS.
-FLOWS = set(FLOW_METRICS) | {f"payout_{c}" for c in PAYOUT_COMPONENTS} | {
-    "double_bubble_spend", "churned_partner_sourced", "renewals_due_partner_sourced", "partners_exited",
-    "renewals", "opportunities", "new_customers_partner", "mdf_spend"}
+FLOWS = set(FLOW_METRICS) | {"renewals", "opportunities", "new_customers_partner"}
 # Where less is better (a planner's reading); every other metric: more is better.
 LOWER_IS_BETTER = {f"payout_{c}" for c in PAYOUT_COMPONENTS} | {
     "churned_customers", "churned_partner_sourced", "conflicts", "program_cost", "partner_payouts",

@@ -33,6 +33,8 @@ FLOW_METRICS = (
     "revenue", "revenue_direct", "revenue_partner_sourced", "revenue_partner_influenced",
     "revenue_marketplace", "new_customers", "churned_customers", "partners_recruited", "pocs",
     "conflicts", "partner_payouts", "mdf_spend", "enablement_spend", "program_cost", "vendor_net_revenue",
+    "payout_margin", "payout_referral", "payout_deal_registration", "payout_bonus", "payout_rebate",
+    "double_bubble_spend", "churned_partner_sourced", "renewals_due_partner_sourced", "partners_exited",
 )
 
 
