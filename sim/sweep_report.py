@@ -27,7 +27,8 @@ def number(value: float) -> str:
 
 def _header(m: dict) -> list[str]:
     d = m["design"]
-    size = f"{m['points']} points x {m['replications']} replications = {m['runs']} runs"
+    points = f"{len(m['cases'])} cases x {d['design_points']} = {m['points']}" if m["cases"] else m["points"]
+    size = f"{points} points x {m['replications']} replications = {m['runs']} runs"
     lines = [f"{m['name']}: {d['method']} design over {len(m['parameters'])} parameter(s), {size}"]
     for s in m["sessions"]:
         rate = f", {s['runs_per_minute']:,.0f} runs/min" if s.get("runs_per_minute") else ""

@@ -28,7 +28,7 @@ from sim import designs
 from sim.errors import ScenarioError, format_validation_error
 from sim.scenario import Scenario, apply_overrides, load_scenario
 
-__all__ = ["SweepFile", "SweepSpec", "Point", "load_sweep", "sweep_schema"]
+__all__ = ["SweepFile", "SweepSpec", "Point", "load_sweep"]
 
 DEFAULT_FINAL = ("revenue", "arr", "customers", "ecosystem_contribution", "partners_active", "partner_roi")
 RESERVED = {"simulation.seed": "seed", "simulation.replications": "replications"}
@@ -42,7 +42,7 @@ class _Strict(BaseModel):
 class DesignSettings(_Strict):
     """Which design generates the points, and its size."""
 
-    method: Literal["grid", "random", "lhs", "sobol", "morris"] = Field(
+    method: Literal[designs.METHODS] = Field(
         "grid", description="grid: every combination of the parameters' lists; random, lhs (Latin hypercube), "
                             "sobol (Saltelli/Sobol' for variance-based indices) and morris (elementary "
                             "effects) sample the parameters' ranges and choices.")
@@ -155,11 +155,6 @@ class SweepSpec:
         content = {"sweep": self.file.model_dump(mode="json", exclude={"scenario", "description"}),
                    "base": self.base, "seed": self.seed, "replications": self.replications}
         return hashlib.sha256(json.dumps(content, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
-
-
-def sweep_schema() -> dict:
-    """Return the JSON Schema of sweep files."""
-    return SweepFile.model_json_schema()
 
 
 def _read(source: str | Path | dict) -> tuple[dict, str, Path]:
