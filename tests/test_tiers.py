@@ -103,6 +103,21 @@ def _book(**scorecard):
     return TierBook(program, 4)
 
 
+def test_a_tier_book_promotes_after_k_reviews_above_the_threshold():
+    book = _book(promote_after_reviews=3)
+    strong = np.array([0.0, 1.0, 1.0, 1.0])
+    ind = _indicators(4, reached=3 * strong, revenue=np.array([0.0, 5.0, 6.0, 7.0]), won=2 * strong,
+                      qualified_pipeline=np.array([0.0, 5.0, 6.0, 7.0]), certified=strong.astype(bool),
+                      alignment=strong, effort_share=strong)
+    tiers = []
+    for _ in range(4):
+        book.review(ind, np.ones(4, bool), np.ones(4, bool))
+        tiers.append(book.tier[3])
+    assert book.score[0, 3] >= 0.6
+    assert tiers == [0, 0, 2, 2]
+    assert book.benefit("margin_bonus")[3] == 0.05 and book.benefit("margin_bonus")[0] == 0.0
+
+
 def test_partners_red_too_long_are_exited_after_the_grace_period():
     book = _book(exit_after_red_reviews=2)
     good = np.array([0.0, 1.0, 1.0, 1.0])
