@@ -72,7 +72,8 @@ class CustomerPopulation:
 
     def counts(self) -> np.ndarray:
         """Customers per state (sums to the population size)."""
-        return np.bincount(self.state, minlength=len(CUSTOMER_STATES))
+        # One count per state: bincount would first copy the int8 states to int64.
+        return np.array([np.count_nonzero(self.state == s) for s in range(len(CUSTOMER_STATES))])
 
     def peer_adopted_share(self, ids: np.ndarray) -> np.ndarray:
         """Share of the peers of customers ``ids`` who are paying customers (``f_i``).
