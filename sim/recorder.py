@@ -108,7 +108,7 @@ class Recorder:
         with_partner = opps.partner >= 0
         self.partner_opportunities += np.bincount(opps.partner[with_partner], minlength=p.size)
         # seed 002 early-stage metric: "Number of Proofs of Concept (POCs) initiated ... through partners"
-        self.pocs += int(np.isin(opps.channel, (SOURCED, INFLUENCED)).sum())
+        self.pocs += int(np.count_nonzero((opps.channel == SOURCED) | (opps.channel == INFLUENCED)))
         self.conflicts += conflicts
 
     def note_closed(self, won: np.ndarray, lost: np.ndarray) -> None:
@@ -256,8 +256,9 @@ class Recorder:
         quarters = len(self.rows)
         n = p.size
         d = {k: v[:quarters].ravel() for k, v in self.partner_data.items()}
-        state = np.array(ag.STATES, dtype=object)[d.pop("state")]
-        partnered = np.isin(state, [ag.STATES[s] for s in ag.PARTNERED_STATES])
+        code = d.pop("state")
+        state = np.array(ag.STATES, dtype=object)[code]
+        partnered = np.isin(code, ag.PARTNERED_STATES)
         tier = np.array(m.tiers.names, dtype=object)[self.tier_data[:quarters].ravel()]
         rag = np.array(RAG + ("",), dtype=object)[self.rag_data[:quarters].ravel()]  # -1 (not scored) -> ""
         scores = {col: np.where(partnered, self.score_data[i, :quarters].ravel(), np.nan)
