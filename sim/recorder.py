@@ -19,8 +19,11 @@ Payouts are kept by component (``payout_margin``, ``payout_referral``,
 ``payout_deal_registration``, ``payout_bonus``, ``payout_rebate``), which sum to
 ``partner_payouts``. So every quarter ``revenue == vendor_net_revenue +
 partner_payouts`` and ``program_cost == partner_payouts + mdf_spend +
-enablement_spend + double_bubble_spend`` hold exactly (the last term, direct reps'
-commission on partner deals, is 0 unless the program runs a double bubble).
+enablement_spend`` hold exactly. ``enablement_spend`` is what the vendor spends to
+get partner deals sold besides paying partners: onboarding and certification, the
+share of cascaded reseller enablement and, under a double bubble, direct reps'
+commission on partner deals (also reported alone as ``double_bubble_spend``, 0
+without a double bubble).
 Partner rows are kept in preallocated (quarters x partners) arrays.
 """
 
@@ -161,7 +164,8 @@ class Recorder:
         parts = self.payout_parts.sum(axis=1)
         payouts = float(parts.sum())
         mdf = float(self.mdf_spend.sum())
-        program_cost = payouts + mdf + self.enablement_spend + self.double_bubble_spend
+        enablement = self.enablement_spend + self.double_bubble_spend
+        program_cost = payouts + mdf + enablement
         ecosystem = float(self.revenue_by_channel[[SOURCED, INFLUENCED, MARKETPLACE]].sum())
         closed = self.new_customers + self.lost
         partnered = int(p.in_states(*ag.PARTNERED_STATES).sum())
@@ -196,7 +200,7 @@ class Recorder:
             **{f"payout_{name}": float(parts[i]) for i, name in enumerate(PAYOUT_COMPONENTS)},
             "mdf_spend": mdf,
             "mdf_unspent": float(m.incentives.mdf_balance.sum()),
-            "enablement_spend": self.enablement_spend,
+            "enablement_spend": enablement,
             "double_bubble_spend": self.double_bubble_spend,
             "program_cost": program_cost,
             "partner_roi": ecosystem / program_cost if program_cost > 0 else np.nan,
