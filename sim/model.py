@@ -389,10 +389,14 @@ class EcosystemModel(mesa.Model):
         segments = self.customers.segment[ids]
         if segments.size == 0 or markets.size == 0:
             return np.full(segments.size, -1, dtype=np.int64)
-        weight = self.partners.segment_fit[markets][:, segments] * reach[markets][:, None]
-        cum = np.cumsum(weight, axis=0)
-        draw = u * cum[-1]
-        return markets[np.minimum((cum < draw).sum(axis=0), markets.size - 1)]
+        # Cumulative weights per segment (marketplaces x segments), searched once per transaction.
+        cum = np.cumsum(self.partners.segment_fit[markets] * reach[markets][:, None], axis=0)
+        draw = u * cum[-1, segments]
+        pick = np.empty(segments.size, dtype=np.int64)
+        for seg in np.unique(segments):
+            here = segments == seg
+            pick[here] = np.searchsorted(cum[:, seg], draw[here], side="left")
+        return markets[np.minimum(pick, markets.size - 1)]
 
     # ------------------------------------------------------------------ partners
     def _update_activity(self, t: int) -> None:
