@@ -112,7 +112,10 @@ class CustomerPopulation:
 
     def quarterly_revenue(self) -> np.ndarray:
         """Revenue recognised this quarter per customer (a quarter of contract value)."""
-        return np.where(self.active_mask(), self.contract_value / QUARTERS_PER_YEAR, 0.0)
+        revenue = np.zeros(self.size)
+        active = np.flatnonzero(self.active_mask())
+        revenue[active] = self.contract_value[active] / QUARTERS_PER_YEAR
+        return revenue
 
     # ------------------------------------------------------------------ updates
     def open_opportunities(self, ids, quarter, close_quarter, win_prob, value, channel, partner,
