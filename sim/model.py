@@ -215,13 +215,19 @@ class EcosystemModel(mesa.Model):
         recruited = 0
         draws = self.stream(t, "cascade")
         priority, round_u, accept_u = draws.random(p.size), draws.random(p.size), draws.random(p.size)
-        for dist in np.flatnonzero(p.is_distributor & p.in_states(*ag.SELLING_STATES)):
+        distributors = np.flatnonzero(p.is_distributor & p.in_states(*ag.SELLING_STATES))
+        if distributors.size == 0:
+            return 0
+        # Acceptance depends on the offer, credibility and installed base, which the cascade
+        # does not change: computed once for all partners rather than per distributor.
+        acceptance = self._acceptance(np.arange(p.size))
+        for dist in distributors:
             network = np.flatnonzero((p.parent == dist) & (p.state == ag.PROSPECT))
             capacity = stochastic_round(p.resellers_per_quarter[dist] * self.route_quality, round_u[dist])
             if network.size == 0 or capacity == 0:
                 continue
             approached = network[np.argsort(priority[network], kind="stable")[:capacity]]
-            joined = approached[accept_u[approached] < self._acceptance(approached)]
+            joined = approached[accept_u[approached] < acceptance[approached]]
             p.state[joined] = ag.ONBOARDING
             p.recruited_quarter[joined] = t
             p.ramp_left[joined] = p.ramp_quarters[joined]
