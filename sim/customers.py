@@ -24,6 +24,8 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
+from sim.network import FlaggedCount
+
 __all__ = ["CUSTOMER_STATES", "CHANNELS", "CustomerPopulation"]
 
 CUSTOMER_STATES: tuple[str, ...] = ("prospect", "opportunity", "active", "churned")
@@ -48,10 +50,7 @@ class CustomerPopulation:
         self.peers = peers
         self.fully_mixed = fully_mixed
         self.degree = None if peers is None else np.asarray(peers.sum(axis=1)).ravel()
-        # Adopted peers per customer, kept current by adding only the rows of customers
-        # whose paying status changed since the last count (see peer_adopted_share).
-        self._adopted_peers = None if peers is None else np.zeros(n, dtype=np.float32)
-        self._counted_active = np.zeros(n, dtype=bool)
+        self._adopted_peers = None if peers is None else FlaggedCount(peers, peers)  # symmetric graph
         self.state = np.zeros(n, dtype=np.int8)
         self.channel = np.zeros(n, dtype=np.int8)
         self.partner = np.full(n, -1, dtype=np.int64)
@@ -86,29 +85,9 @@ class CustomerPopulation:
             return (active.sum() - active[ids]) / max(self.size - 1, 1)
         if self.peers is None:
             return np.zeros(ids.size)
-        self._update_adopted_peers(active)
+        adopted = self._adopted_peers.update(active)  # peers @ active, updated incrementally
         degree = self.degree[ids]
-        return np.divide(self._adopted_peers[ids], degree, out=np.zeros(ids.size), where=degree > 0)
-
-    def _update_adopted_peers(self, active: np.ndarray) -> None:
-        """Bring the adopted-peer counts up to date with the paying mask ``active``.
-
-        Equal to ``peers @ active`` (the peer graph is symmetric and the counts are
-        whole numbers, exact in float32), but a quarter changes the status of few
-        customers, so only their rows are added (+1 adopted, -1 churned): the cost is
-        their peers, not the whole graph. When many changed, one full product is cheaper.
-        """
-        changed = np.flatnonzero(active != self._counted_active)
-        if changed.size * 4 > self.size:
-            self._adopted_peers = self.peers @ active.astype(np.float32)
-        elif changed.size:
-            indptr, indices, data = self.peers.indptr, self.peers.indices, self.peers.data
-            starts = indptr[changed]
-            lengths = indptr[changed + 1] - starts
-            offsets = np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(lengths.sum())
-            sign = np.where(active[changed], np.float32(1), np.float32(-1))
-            np.add.at(self._adopted_peers, indices[offsets], data[offsets] * np.repeat(sign, lengths))
-        self._counted_active = active
+        return np.divide(adopted[ids], degree, out=np.zeros(ids.size), where=degree > 0)
 
     def quarterly_revenue(self) -> np.ndarray:
         """Revenue recognised this quarter per customer (a quarter of contract value)."""

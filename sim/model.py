@@ -27,7 +27,7 @@ from sim import deals
 from sim.agents import PartnerAgent, PartnerPopulation, VendorAgent
 from sim.customers import ACTIVE, MARKETPLACE, OPPORTUNITY, PROSPECT, SOURCED, CustomerPopulation
 from sim.incentives import IncentiveProgram, fit_multiplier
-from sim.network import coverage_matrix, peer_graph
+from sim.network import FlaggedCount, coverage_matrix, peer_graph
 from sim.partner_types import MIN_STAGE_OF_TYPE, PARTNER_TYPES, SEGMENTS
 from sim.recorder import Recorder
 from sim.tiers import Indicators, TierBook
@@ -83,6 +83,7 @@ class EcosystemModel(mesa.Model):
         self.partners = PartnerPopulation(scenario, self.rng)
         self.cover = coverage_matrix(segment, self.partners.accounts, self.partners.segment_fit, self.rng)
         self.cover_by_partner = self.cover.T.tocsr()
+        self._customers_in_book = FlaggedCount(self.cover_by_partner, self.cover)
         self.accounts_covered = np.asarray(self.cover_by_partner.sum(axis=1)).ravel()
 
         self.vendor = VendorAgent(self, "focal", focal=True)
@@ -255,8 +256,7 @@ class EcosystemModel(mesa.Model):
     # ------------------------------------------------------------------ effort
     def _update_installed_share(self) -> None:
         """Share of each partner's accounts that already use the focal product."""
-        active = self.customers.active_mask().astype(np.float32)
-        customers_in_book = self.cover_by_partner @ active
+        customers_in_book = self._customers_in_book.update(self.customers.active_mask())
         self.partners.installed_share = np.divide(customers_in_book, self.accounts_covered,
                                                   out=np.zeros(self.partners.size),
                                                   where=self.accounts_covered > 0)

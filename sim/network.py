@@ -18,7 +18,7 @@ import networkx as nx
 import numpy as np
 import scipy.sparse as sp
 
-__all__ = ["peer_graph", "coverage_matrix", "ecosystem_graph"]
+__all__ = ["peer_graph", "coverage_matrix", "ecosystem_graph", "FlaggedCount"]
 
 
 def _symmetric_binary(src: np.ndarray, dst: np.ndarray, n: int) -> sp.csr_matrix:
@@ -128,6 +128,43 @@ def coverage_matrix(
     cover.sum_duplicates()
     cover.data[:] = 1.0
     return cover
+
+
+class FlaggedCount:
+    """``matrix @ flags`` for a 0/1 matrix and boolean flags that change in few places.
+
+    Each quarter only a few customers start or stop paying, so rather than the full
+    product (every stored entry) only the columns of changed flags are added (+1) or
+    removed (-1): a call costs those columns' entries. The counts are whole numbers,
+    exact in float32, so they equal the full product, which is used when many flags
+    changed (it is then cheaper).
+
+    Args:
+        matrix: the (rows x flags) CSR matrix.
+        columns: its transpose as CSR (row ``j`` lists the rows that column ``j`` touches).
+    """
+
+    def __init__(self, matrix: sp.csr_matrix, columns: sp.csr_matrix):
+        self.matrix = matrix
+        self.columns = columns
+        self.counts = np.zeros(matrix.shape[0], dtype=np.float32)
+        self._flags = np.zeros(matrix.shape[1], dtype=bool)
+
+    def update(self, flags: np.ndarray) -> np.ndarray:
+        """Return ``matrix @ flags`` (float32), updated from the flags of the last call."""
+        changed = np.flatnonzero(flags != self._flags)
+        if changed.size * 4 > flags.size:
+            self.counts = self.matrix @ flags.astype(np.float32)
+        elif changed.size:
+            indptr = self.columns.indptr
+            starts = indptr[changed]
+            lengths = indptr[changed + 1] - starts
+            entries = np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(lengths.sum())
+            sign = np.where(flags[changed], np.float32(1), np.float32(-1))
+            np.add.at(self.counts, self.columns.indices[entries],
+                      self.columns.data[entries] * np.repeat(sign, lengths))
+        self._flags = flags.copy()
+        return self.counts
 
 
 def ecosystem_graph(model) -> nx.Graph:
