@@ -221,21 +221,29 @@ def test_a_stopped_sweep_process_resumes_to_exactly_the_uninterrupted_rows(slow_
     pd.testing.assert_frame_equal(table(tmp_path / "out", "timeseries.parquet"), slow_reference.timeseries)
 
 
-def test_sobol_sweep_from_the_command_line_writes_indices(tmp_path, capsys):
-    content = {"kind": "sweep", "name": "tiny_sobol", "scenario": TINY,
+@pytest.mark.parametrize("method, samples, points, title, columns", [
+    ("sobol", 8, 8 * 5, "Sobol' indices", ["S1", "S1_conf", "ST", "ST_conf"]),
+    ("morris", 4, 4 * 4, "Morris elementary effects", ["mu", "mu_star", "mu_star_conf", "sigma"]),
+    ("lhs", 6, 6, "mean and 95% interval per point", None),
+])
+def test_sampled_sweeps_from_the_command_line(tmp_path, capsys, method, samples, points, title, columns):
+    content = {"kind": "sweep", "name": f"tiny_{method}", "scenario": TINY,
                "parameters": {"vendor.partner_managers": {"low": 1, "high": 4, "integer": True},
                               "market.adoption.imitation": {"low": 0.05, "high": 0.4},
                               "program.deal_registration": {"choices": ["first_registered", "partner_preferred"]}},
-               "design": {"method": "sobol", "samples": 8, "seed": 2}, "replications": 1, "seed": 4,
+               "design": {"method": method, "samples": samples, "seed": 2}, "replications": 1, "seed": 4,
                "metrics": {"final": ["revenue", "mdf_spend"]}}
     assert main(["sweep", str(write(tmp_path, content)), "--executor", "serial", "--out", str(tmp_path / "out")]) == 0
-    out = capsys.readouterr().out
-    assert "final_revenue: Sobol' indices" in out
+    assert f"final_revenue: {title}" in capsys.readouterr().out
+    runs = table(tmp_path / "out")
+    assert len(runs) == points and runs["vendor.partner_managers"].between(1, 4).all()
+    assert set(runs["program.deal_registration"]) == {"first_registered", "partner_preferred"}
+    if columns is None:
+        assert not (tmp_path / "out" / "sensitivity.csv").exists()
+        return
     indices = pd.read_csv(tmp_path / "out" / "sensitivity.csv", keep_default_na=False)
-    assert list(indices.columns) == ["metric", "parameter", "S1", "S1_conf", "ST", "ST_conf", "note"]
+    assert list(indices.columns) == ["metric", "parameter", *columns, "note"]
     revenue = indices[indices["metric"] == "final_revenue"]
     assert len(revenue) == 3 and (revenue["note"] == "").all()
     assert set(indices.loc[indices["metric"] == "final_mdf_spend", "note"]) == {
         "the metric does not vary across points"}
-    runs = table(tmp_path / "out")
-    assert len(runs) == 8 * 5 and runs["vendor.partner_managers"].between(1, 4).all()
