@@ -50,7 +50,8 @@ class CustomerPopulation:
         self.peers = peers
         self.fully_mixed = fully_mixed
         self.degree = None if peers is None else np.asarray(peers.sum(axis=1)).ravel()
-        self._adopted_peers = None if peers is None else FlaggedCount(peers, peers)  # symmetric graph
+        # peers @ active, kept current incrementally (the graph is symmetric: columns = rows).
+        self._adopted_peers = None if peers is None else FlaggedCount(peers, peers)
         self.state = np.zeros(n, dtype=np.int8)
         self.channel = np.zeros(n, dtype=np.int8)
         self.partner = np.full(n, -1, dtype=np.int64)

@@ -21,8 +21,19 @@ import scipy.sparse as sp
 __all__ = ["peer_graph", "coverage_matrix", "ecosystem_graph", "FlaggedCount"]
 
 
+def _index_dtype(n: int) -> type:
+    """The narrowest index type for ``n`` nodes.
+
+    scipy stores int32 indices when they fit; building from int32 endpoints halves the
+    memory the edge arrays move (the graph is the same).
+    """
+    return np.int32 if n < 2**31 else np.int64
+
+
 def _symmetric_binary(src: np.ndarray, dst: np.ndarray, n: int) -> sp.csr_matrix:
     """Return an undirected 0/1 CSR adjacency from edge endpoints, without self-loops."""
+    index = _index_dtype(n)
+    src, dst = src.astype(index, copy=False), dst.astype(index, copy=False)
     keep = src != dst
     src, dst = src[keep], dst[keep]
     rows = np.concatenate([src, dst])
@@ -36,8 +47,9 @@ def _symmetric_binary(src: np.ndarray, dst: np.ndarray, n: int) -> sp.csr_matrix
 
 def _small_world(n: int, k: int, beta: float, rng: np.random.Generator) -> sp.csr_matrix:
     half = max(1, k // 2)
-    src = np.repeat(np.arange(n, dtype=np.int64), half)
-    dst = (src + np.tile(np.arange(1, half + 1), n)) % n
+    index = _index_dtype(n + half)
+    src = np.repeat(np.arange(n, dtype=index), half)
+    dst = (src + np.tile(np.arange(1, half + 1, dtype=index), n)) % index(n)
     rewire = rng.random(dst.size) < beta
     dst[rewire] = rng.integers(0, n, size=int(rewire.sum()))
     return _symmetric_binary(src, dst, n)
@@ -159,7 +171,8 @@ class FlaggedCount:
             indptr = self.columns.indptr
             starts = indptr[changed]
             lengths = indptr[changed + 1] - starts
-            entries = np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(lengths.sum())
+            first = np.repeat(starts - np.cumsum(lengths) + lengths, lengths)
+            entries = first + np.arange(lengths.sum())  # positions of the changed columns' entries
             sign = np.where(flags[changed], np.float32(1), np.float32(-1))
             np.add.at(self.counts, self.columns.indices[entries],
                       self.columns.data[entries] * np.repeat(sign, lengths))
