@@ -1,0 +1,103 @@
+"""Time one replication of a scenario, phase by phase, and report its peak memory.
+
+Run as a script it reads a scenario dict (JSON) from its first argument and prints
+one JSON line, so :mod:`run` can measure every size in a fresh process and the peak
+resident set size belongs to that size alone::
+
+    python benchmarks/measure.py '{"name": "bench_M", ...}'
+
+The phases are those of :func:`sim.runner.run_replication`: building the model
+(customers, peer graph, partners, coverage), stepping every quarter, and building the
+result tables. Within the steps, the customer update (``_customer_quarter``:
+renewals and churn, closing deals, adoption with word of mouth and attribution) is
+timed on its own for the comparison with Mesa's per-agent updates.
+
+Before the measured run the script runs the same scenario at 2,000 customers for two
+quarters, so one-time costs of a fresh interpreter (lazily imported submodules,
+first calls) are not charged to the size; a sweep pays them once per worker.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import resource
+import sys
+import time
+
+from sim.model import EcosystemModel
+from sim.runner import replication_rng
+from sim.scenario import load_scenario
+
+__all__ = ["measure_replication", "peak_rss_bytes", "warm_up"]
+
+
+def peak_rss_bytes() -> int:
+    """Peak resident set size of this process so far (Linux reports kilobytes)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def _timed(model: EcosystemModel, method: str, totals: dict) -> None:
+    """Wrap one of ``model``'s methods so its seconds add up in ``totals[method]``."""
+    inner = getattr(model, method)
+    totals[method] = 0.0
+
+    def timed(*args, **kwargs):
+        clock = time.perf_counter()
+        try:
+            return inner(*args, **kwargs)
+        finally:
+            totals[method] += time.perf_counter() - clock
+
+    setattr(model, method, timed)
+
+
+def measure_replication(scenario_dict: dict, replication: int = 0) -> dict:
+    """Run replication ``replication`` of a scenario and time its phases.
+
+    Returns:
+        ``customers``, ``partners``, ``quarters``, ``build_s``, ``step_s``,
+        ``customer_update_s`` (part of ``step_s``), ``tables_s``, ``total_s``,
+        ``updates_per_s`` (customer-quarters per second of stepping) and
+        ``peak_rss_bytes``.
+    """
+    scenario = load_scenario(scenario_dict)
+    quarters = scenario.simulation.quarters
+    clock = time.perf_counter()
+    model = EcosystemModel(scenario, rng=replication_rng(scenario.simulation.seed, replication))
+    built = time.perf_counter()
+    inside: dict[str, float] = {}
+    _timed(model, "_customer_quarter", inside)
+    for _ in range(quarters):
+        model.step()
+    stepped = time.perf_counter()
+    model.recorder.quarterly_frame()
+    model.recorder.partner_frame()
+    done = time.perf_counter()
+    customers = scenario.market.customers
+    return {
+        "customers": customers,
+        "partners": model.partners.size,
+        "quarters": quarters,
+        "build_s": built - clock,
+        "step_s": stepped - built,
+        "customer_update_s": inside["_customer_quarter"],
+        "tables_s": done - stepped,
+        "total_s": done - clock,
+        "updates_per_s": customers * quarters / (stepped - built),
+        "peak_rss_bytes": peak_rss_bytes(),
+    }
+
+
+def warm_up(scenario_dict: dict) -> None:
+    """Run the scenario at 2,000 customers for two quarters (imports, first calls)."""
+    small = copy.deepcopy(scenario_dict)
+    small["market"]["customers"] = 2_000
+    small["simulation"]["quarters"] = 2
+    measure_replication(small)
+
+
+if __name__ == "__main__":
+    scenario_json = json.loads(sys.argv[1])
+    warm_up(scenario_json)
+    print(json.dumps(measure_replication(scenario_json)))

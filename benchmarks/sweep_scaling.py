@@ -1,0 +1,88 @@
+"""Sweep throughput: runs per minute of one scenario's replications on each executor.
+
+A sweep is many independent replications, so its speed is runs per minute. This
+times the same replications of one scenario on the executors ``ecosim sweep`` uses
+(:func:`sim.executors.open_executor`: ``serial``, ``processes``, ``dask`` with a
+LocalCluster), each task being :func:`sim.runner.run_replication` with both of its
+tables returned to the caller.
+
+Dask's nanny starts workers with ``MALLOC_TRIM_THRESHOLD_=65536`` (its
+``distributed.nanny.pre-spawn-environ`` default). That fixes glibc's mmap threshold,
+so every temporary array above 128 KiB is mapped and unmapped afresh, which slows a
+replication by about half. The Dask cluster is therefore timed twice: as ecosim
+opens it, and with that variable unset (``dask_untrimmed``).
+
+Executors are opened and warmed up (one replication per worker, so imports are
+done) before the clock starts: a thousand-run sweep pays start-up once, so
+steady-state throughput is what decides its wall time.
+
+Run as a script it prints one JSON line::
+
+    python benchmarks/sweep_scaling.py '{"name": "bench_M", ...}' RUNS WORKERS
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from concurrent.futures import Executor, wait
+
+from sim.executors import EXECUTORS, open_executor
+from sim.runner import run_replication
+from sim.scenario import Scenario, load_scenario
+
+__all__ = ["timed_runs", "sweep_scaling"]
+
+TRIM_KEY = "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_"
+
+
+def timed_runs(executor: Executor, scenario: Scenario, runs: int, workers: int) -> float:
+    """Seconds to run replications ``0..runs-1``, after one warm-up replication per worker."""
+    wait([executor.submit(run_replication, scenario, runs + w) for w in range(workers)])
+    clock = time.perf_counter()
+    futures = [executor.submit(run_replication, scenario, i) for i in range(runs)]
+    for future in futures:
+        future.result()
+    return time.perf_counter() - clock
+
+
+def _seconds(kind: str, scenario: Scenario, runs: int, workers: int) -> float:
+    with open_executor(kind, workers=None if kind == "serial" else workers) as info:
+        return timed_runs(info.executor, scenario, runs, info.workers)
+
+
+def sweep_scaling(scenario_dict: dict, runs: int, workers: int) -> dict:
+    """Runs per minute on every executor and the speed-up over ``serial``.
+
+    Returns:
+        ``{"runs", "workers", <executor>: {"seconds", "runs_per_minute", "speedup"}}``
+        for ``serial``, ``processes``, ``dask`` and ``dask_untrimmed``.
+    """
+    import dask
+    import distributed  # noqa: F401 - registers the distributed.* configuration
+
+    scenario = load_scenario(scenario_dict)
+    seconds = {kind: _seconds(kind, scenario, runs, workers) for kind in EXECUTORS}
+    # Nannies run in this process and leave their pre-spawn variables in os.environ.
+    leaked = os.environ.pop("MALLOC_TRIM_THRESHOLD_", None)
+    try:
+        with dask.config.set({TRIM_KEY: None}):  # None unsets a pre-spawn variable
+            seconds["dask_untrimmed"] = _seconds("dask", scenario, runs, workers)
+    finally:
+        if leaked is not None:
+            os.environ["MALLOC_TRIM_THRESHOLD_"] = leaked
+    result: dict = {"runs": runs, "workers": workers}
+    for kind, s in seconds.items():
+        result[kind] = {
+            "seconds": s,
+            "runs_per_minute": 60.0 * runs / s,
+            "speedup": seconds["serial"] / s,
+        }
+    return result
+
+
+if __name__ == "__main__":
+    scenario_json, n_runs, n_workers = sys.argv[1:4]
+    print(json.dumps(sweep_scaling(json.loads(scenario_json), int(n_runs), int(n_workers))))
