@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from sim.errors import ScenarioError
 
-__all__ = ["EXECUTORS", "SerialExecutor", "ExecutorInfo", "open_executor", "machine_workers"]
+__all__ = ["EXECUTORS", "SerialExecutor", "ExecutorInfo", "check_executor", "open_executor", "machine_workers"]
 
 EXECUTORS = ("serial", "processes", "dask")
 
@@ -55,6 +55,22 @@ def machine_workers() -> int:
         return os.cpu_count() or 1
 
 
+def check_executor(kind: str, workers: int | None = None, scheduler: str | None = None) -> None:
+    """Check executor arguments before anything is created.
+
+    Raises:
+        ScenarioError: for an unknown kind, a bad worker count, or a scheduler without dask.
+    """
+    if kind not in EXECUTORS:
+        raise ScenarioError(f"--executor {kind}: choose one of {', '.join(EXECUTORS)}")
+    if workers is not None and workers < 1:
+        raise ScenarioError(f"--workers {workers}: must be at least 1")
+    if scheduler and kind != "dask":
+        raise ScenarioError(f"--scheduler {scheduler}: needs --executor dask")
+    if scheduler and workers is not None:
+        raise ScenarioError("--workers applies to a local cluster; a scheduler's cluster has its own workers")
+
+
 @contextmanager
 def open_executor(kind: str, workers: int | None = None, scheduler: str | None = None) -> Iterator[ExecutorInfo]:
     """Open an executor and close it (cancelling queued tasks) when the block ends.
@@ -66,14 +82,10 @@ def open_executor(kind: str, workers: int | None = None, scheduler: str | None =
         scheduler: a Dask scheduler address such as ``tcp://10.0.0.5:8786``.
 
     Raises:
-        ScenarioError: for an unknown kind, bad worker count, or dask not installed.
+        ScenarioError: for bad arguments (:func:`check_executor`), dask not installed, or
+            a scheduler that cannot be reached.
     """
-    if kind not in EXECUTORS:
-        raise ScenarioError(f"--executor {kind}: choose one of {', '.join(EXECUTORS)}")
-    if workers is not None and workers < 1:
-        raise ScenarioError(f"--workers {workers}: must be at least 1")
-    if scheduler and kind != "dask":
-        raise ScenarioError(f"--scheduler {scheduler}: needs --executor dask")
+    check_executor(kind, workers, scheduler)
     if kind == "serial":
         yield ExecutorInfo(SerialExecutor(), kind, 1)
     elif kind == "processes":
@@ -109,8 +121,6 @@ def _dask(workers: int | None, scheduler: str | None) -> Iterator[ExecutorInfo]:
         from distributed import Client, LocalCluster
     except ImportError:
         raise ScenarioError("--executor dask needs Dask distributed: pip install 'ecosim[dask]'") from None
-    if scheduler and workers is not None:
-        raise ScenarioError("--workers applies to a local cluster; a scheduler's cluster has its own workers")
     cluster = None
     if scheduler:
         try:

@@ -38,7 +38,7 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from sim.errors import EcosimError, ScenarioError
-from sim.executors import ExecutorInfo, open_executor
+from sim.executors import ExecutorInfo, check_executor, open_executor
 from sim.runner import RESULTS_ROOT, build_manifest
 from sim.scenario import Scenario
 from sim.sensitivity import point_summary, sensitivity
@@ -229,6 +229,7 @@ def sweep(
     """
     spec = load_sweep(experiment)
     kind = executor or ("dask" if scheduler else "processes")
+    check_executor(kind, workers, scheduler)
     started = datetime.now(timezone.utc)
     plan_table = plan_runs(spec)
     plan = {"name": spec.name, "experiment": spec.label, "fingerprint": spec.fingerprint(),
@@ -247,6 +248,10 @@ def sweep(
     except KeyboardInterrupt:
         _close_session(store, session, clock, todo, status="interrupted")
         raise SweepInterrupted(f"interrupted{_kept(store, len(plan_table), write)}") from None
+    except Exception:
+        if not write or (not resume and not store.entries):  # e.g. no scheduler: leave no empty work directory
+            store.discard()
+        raise
     finally:
         bar.close()
     _close_session(store, session, clock, todo, status="incomplete" if lost else "complete")

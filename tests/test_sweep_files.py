@@ -111,7 +111,8 @@ def test_yaml_errors_and_non_mappings_are_refused(tmp_path, capsys):
         load_sweep(write(tmp_path, ["a", "list"]))
 
 
-def test_bad_execution_arguments_exit_2(tmp_path, capsys):
+def test_bad_execution_arguments_exit_2_and_leave_nothing_behind(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
     path = write(tmp_path, sweep_file())
     assert main(["sweep", str(path), "--executor", "serial", "--scheduler", "tcp://127.0.0.1:1"]) == 2
     assert "needs --executor dask" in capsys.readouterr().err
@@ -119,3 +120,4 @@ def test_bad_execution_arguments_exit_2(tmp_path, capsys):
     assert "--workers 0" in capsys.readouterr().err
     assert main(["sweep", str(path), "--resume", "--out", str(tmp_path / "never")]) == 2
     assert "no interrupted sweep" in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["sweep.yaml"]  # no results/, no work directory
