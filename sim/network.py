@@ -10,6 +10,10 @@ only on request (:func:`ecosystem_graph`, for pictures and export of small runs)
   (degree exponent 3, as in Barabasi & Albert 1999).
 * ``random``: Erdos-Renyi G(n, m) with m = n * mean_degree / 2.
 * ``complete`` and ``none`` build no edges: the fully mixed case is computed in O(N).
+
+:class:`FlaggedCount` keeps a graph's product with the paying customers current as a
+few customers start or stop paying each quarter (adopted peers for word of mouth,
+paying accounts in each partner's book).
 """
 
 from __future__ import annotations
