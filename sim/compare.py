@@ -46,14 +46,13 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from sim.errors import ScenarioError, format_validation_error
 from sim.incentives import PAYOUT_COMPONENTS, PRESETS
 from sim.metrics import FLOW_METRICS, mean_interval
 from sim.runner import RunResult, run_replication, run_scenario
-from sim.scenario import Scenario, apply_overrides, load_scenario
+from sim.scenario import Scenario, apply_overrides, load_scenario, read_yaml_mapping
 
 __all__ = ["ExperimentFile", "Comparison", "load_experiment", "compare", "format_comparison",
            "experiment_schema"]
@@ -200,20 +199,7 @@ def _read(source: str | Path | dict) -> tuple[dict, str, Path]:
     if isinstance(source, dict):
         return copy.deepcopy(source), "<experiment dict>", Path.cwd()
     path = Path(source)
-    if not path.is_file():
-        raise ScenarioError(f"{path}: file not found" if not path.exists() else f"{path}: not a file")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.constructor.ConstructorError as exc:
-        raise ScenarioError(f"{path}: YAML tag not allowed ({exc.problem}); experiment files hold plain data "
-                            "only") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
-        raise ScenarioError(f"{path}: YAML syntax error{where}: {getattr(exc, 'problem', None) or exc}") from None
-    if not isinstance(data, dict):
-        raise ScenarioError(f"{path}: expected a mapping at the top level, got {type(data).__name__}")
-    return data, str(path), path.parent
+    return read_yaml_mapping(path, "experiment"), str(path), path.parent
 
 
 def _base(spec: ExperimentFile, label: str, folder: Path) -> dict:

@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from sim.errors import ScenarioError, format_validation_error
 from sim.incentives import PRESET_SECTIONS, apply_preset
-from sim.partner_types import PARTNER_TYPES, SEGMENTS, TYPE_DEFAULTS
+from sim.partner_types import PARTNER_TYPES, TYPE_DEFAULTS
 
 __all__ = [
     "Scenario",
@@ -29,6 +29,7 @@ __all__ = [
     "apply_overrides",
     "scenario_hash",
     "json_schema",
+    "read_yaml_mapping",
 ]
 
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
@@ -501,26 +502,34 @@ class Scenario(Strict):
 
 
 # --------------------------------------------------------------------------- loading
-def _read_yaml(path: Path) -> dict:
+def read_yaml_mapping(path: Path, kind: str = "scenario") -> dict:
+    """Read a YAML file of plain data whose top level is a mapping (scenario, experiment, sweep).
+
+    ``yaml.safe_load`` only: tags that would build objects are refused.
+
+    Raises:
+        ScenarioError: a missing file, a directory, a YAML syntax error (with line and
+            column), a tag, or a top level that is not a mapping.
+    """
+    path = Path(path)
     if not path.exists():
         raise ScenarioError(f"{path}: file not found")
-    if path.is_dir():
-        raise ScenarioError(f"{path}: is a directory, expected a YAML scenario file")
+    if not path.is_file():
+        raise ScenarioError(f"{path}: not a file, expected a YAML {kind} file")
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.constructor.ConstructorError as exc:
-        raise ScenarioError(f"{path}: YAML tag not allowed ({exc.problem}); scenario files hold plain data "
+        raise ScenarioError(f"{path}: YAML tag not allowed ({exc.problem}); {kind} files hold plain data "
                             "only (mappings, lists, numbers, strings)") from None
     except yaml.YAMLError as exc:
-        where = ""
         mark = getattr(exc, "problem_mark", None)
-        if mark is not None:
-            where = f" at line {mark.line + 1}, column {mark.column + 1}"
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or str(exc)
         raise ScenarioError(f"{path}: YAML syntax error{where}: {problem}") from None
+    except UnicodeDecodeError:
+        raise ScenarioError(f"{path}: not a text file (expected UTF-8 YAML)") from None
     if not isinstance(data, dict):
-        raise ScenarioError(f"{path}: expected a mapping of sections at the top level, got "
-                            f"{type(data).__name__}")
+        raise ScenarioError(f"{path}: expected a mapping at the top level, got {type(data).__name__}")
     return data
 
 
@@ -580,7 +589,7 @@ def load_scenario(
         label, data = "<scenario dict>", copy.deepcopy(source)
     else:
         path = Path(source)
-        label, data = str(path), _read_yaml(path)
+        label, data = str(path), read_yaml_mapping(path)
     if overrides:
         data = apply_overrides(data, overrides)
     try:

@@ -21,12 +21,11 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from sim import designs
 from sim.errors import ScenarioError, format_validation_error
-from sim.scenario import Scenario, apply_overrides, load_scenario
+from sim.scenario import Scenario, apply_overrides, load_scenario, read_yaml_mapping
 
 __all__ = ["SweepFile", "SweepSpec", "Point", "load_sweep"]
 
@@ -161,17 +160,7 @@ def _read(source: str | Path | dict) -> tuple[dict, str, Path]:
     if isinstance(source, dict):
         return copy.deepcopy(source), "<sweep dict>", Path.cwd()
     path = Path(source)
-    if not path.is_file():
-        raise ScenarioError(f"{path}: file not found" if not path.exists() else f"{path}: not a file")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
-        raise ScenarioError(f"{path}: YAML error{where}: {getattr(exc, 'problem', None) or exc}") from None
-    if not isinstance(data, dict):
-        raise ScenarioError(f"{path}: expected a mapping at the top level, got {type(data).__name__}")
-    return data, str(path), path.parent
+    return read_yaml_mapping(path, "sweep"), str(path), path.parent
 
 
 def _base_scenario(spec: SweepFile, label: str, folder: Path, constants: dict) -> Scenario:

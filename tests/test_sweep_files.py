@@ -106,7 +106,7 @@ def test_yaml_errors_and_non_mappings_are_refused(tmp_path, capsys):
     path = tmp_path / "broken.yaml"
     path.write_text("kind: sweep\nparameters: [unclosed\n")
     assert main(["sweep", str(path)]) == 2
-    assert "YAML error at line" in capsys.readouterr().err
+    assert "YAML syntax error at line" in capsys.readouterr().err
     with pytest.raises(ScenarioError, match="expected a mapping"):
         load_sweep(write(tmp_path, ["a", "list"]))
 
