@@ -11,7 +11,6 @@ import json
 import sys
 from pathlib import Path
 
-import pandas as pd
 
 from sim.errors import ScenarioError
 
@@ -211,27 +210,9 @@ def _cmd_sweep(args) -> int:
     return EXIT_OK
 
 
-CURRENCY_METRICS = {"revenue", "arr", "revenue_partner_sourced", "revenue_partner_influenced",
-                    "revenue_marketplace", "program_cost", "vendor_net_revenue", "avg_deal_size"}
-SHARE_METRICS = {"ecosystem_contribution", "activation_rate", "win_rate"}
-
-
-def _fmt(metric: str, value: float) -> str:
-    if pd.isna(value):
-        return "n/a"
-    if metric in CURRENCY_METRICS:
-        for unit, size in (("B", 1e9), ("M", 1e6), ("K", 1e3)):
-            if abs(value) >= size:
-                return f"${value / size:,.2f}{unit}"
-        return f"${value:,.0f}"
-    if metric in SHARE_METRICS:
-        return f"{value:.1%}"
-    return f"{value:,.2f}" if abs(value) < 100 else f"{value:,.0f}"
-
-
 def format_summary(result) -> str:
     """A readable table: final-quarter mean and 95% interval of the key metrics."""
-    from sim.metrics import KEY_METRICS
+    from sim.metrics import KEY_METRICS, format_metric
 
     s = result.summary
     final = s[s["statistic"] == "final_quarter"].set_index("metric")
@@ -243,8 +224,8 @@ def format_summary(result) -> str:
     for metric in KEY_METRICS:
         if metric in final.index:
             row = final.loc[metric]
-            interval = f"[{_fmt(metric, row['ci_low'])}, {_fmt(metric, row['ci_high'])}]"
-            lines.append(f"  {metric:<28}{_fmt(metric, row['mean']):>14}   {interval:<28}")
+            interval = f"[{format_metric(metric, row['ci_low'])}, {format_metric(metric, row['ci_high'])}]"
+            lines.append(f"  {metric:<28}{format_metric(metric, row['mean']):>14}   {interval:<28}")
     fly = s[s["metric"] == "flywheel_quarter"].iloc[0]
     reached = int(fly["replications"])
     when = f"Q{fly['mean']:.1f} on average" if reached else "not reached"

@@ -18,6 +18,8 @@ __all__ = [
     "summarise",
     "flywheel_quarter",
     "add_derived",
+    "money",
+    "format_metric",
 ]
 
 # The metrics a strategist reads first (printed after every run).
@@ -38,12 +40,51 @@ FLOW_METRICS = (
 )
 
 
+CURRENCY_METRICS = frozenset({"arr", "avg_deal_size", "pipeline", "program_cost", "vendor_net_revenue"})
+SHARE_METRICS = frozenset({"ecosystem_contribution", "activation_rate", "win_rate", "route_quality",
+                           "product_readiness"})
+
+
+def money(value: float, _pos=None) -> str:
+    """Format an amount of currency compactly: ``$1.25M``, ``$830K``, ``$12``.
+
+    Examples:
+        >>> money(1_250_000), money(830_000), money(12), money(-2e9)
+        ('$1.25M', '$830K', '$12', '-$2B')
+    """
+    if value is None or not np.isfinite(value):
+        return "n/a"
+    sign = "-" if value < 0 else ""
+    value = abs(value)
+    for unit, size in (("B", 1e9), ("M", 1e6), ("K", 1e3)):
+        if value >= size:
+            return f"{sign}${value / size:,.3g}{unit}"
+    return f"{sign}${value:,.0f}"
+
+
+def format_metric(metric: str, value: float) -> str:
+    """Format a metric's value for people: currency, percentage or count.
+
+    Examples:
+        >>> format_metric("revenue", 2_500_000), format_metric("win_rate", 0.25), format_metric("pocs", 12)
+        ('$2.5M', '25.0%', '12.00')
+    """
+    if value is None or pd.isna(value):
+        return "n/a"
+    if metric in CURRENCY_METRICS or metric.startswith(("revenue", "payout")) or \
+            metric.endswith(("_spend", "_payouts", "_unspent")):
+        return money(value)
+    if metric in SHARE_METRICS:
+        return f"{value:.1%}"
+    return f"{value:,.2f}" if abs(value) < 100 else f"{value:,.0f}"
+
+
 def mean_interval(values, confidence: float = 0.95) -> tuple[float, float, float]:
     """Mean and two-sided Student-t confidence interval of independent replications.
 
     Examples:
         >>> mean_interval([1.0, 2.0, 3.0])
-        (2.0, 0.515..., 3.484...)
+        (2.0, -0.484..., 4.484...)
     """
     x = np.asarray(values, dtype=float)
     x = x[~np.isnan(x)]

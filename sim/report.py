@@ -29,10 +29,8 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from sim import plots
-from sim.cli import CURRENCY_METRICS, SHARE_METRICS
 from sim.errors import ScenarioError
-from sim.metrics import KEY_METRICS
-from sim.plots.style import money
+from sim.metrics import KEY_METRICS, format_metric
 from sim.plots.sweep import notes
 
 __all__ = ["Figurespec", "Page", "RunTables", "build_report", "comparison_page", "detect_kind", "read_run",
@@ -144,16 +142,6 @@ def _png(figure: Figure) -> bytes:
     return buffer.getvalue()
 
 
-def _format(metric: str, value: float) -> str:
-    if pd.isna(value):
-        return "n/a"
-    if metric in CURRENCY_METRICS or metric.startswith("revenue") or metric.endswith(("_spend", "_payouts")):
-        return money(value)
-    if metric in SHARE_METRICS:
-        return f"{value:.1%}"
-    return f"{value:,.2f}" if abs(value) < 100 else f"{value:,.0f}"
-
-
 def _table(header: list[str] | None, rows: list[list[str]]) -> str:
     """An HTML table of escaped text; ``header=None`` for a key-value table."""
     head = "" if header is None else \
@@ -220,14 +208,14 @@ def _headline(run: RunTables) -> str:
     for metric in KEY_METRICS:
         if metric in final.index:
             r = final.loc[metric]
-            rows.append([f"{metric.replace('_', ' ')} (Q{quarters})", _format(metric, r["mean"]),
-                         f"{_format(metric, r['ci_low'])} to {_format(metric, r['ci_high'])}"])
+            rows.append([f"{metric.replace('_', ' ')} (Q{quarters})", format_metric(metric, r["mean"]),
+                         f"{format_metric(metric, r['ci_low'])} to {format_metric(metric, r['ci_high'])}"])
     totals = s[s["statistic"] == "total"].set_index("metric")
     for metric in ("revenue", "revenue_partner_sourced", "revenue_partner_influenced", "program_cost"):
         if metric in totals.index:
             r = totals.loc[metric]
-            rows.append([f"{metric.replace('_', ' ')} (run total)", _format(metric, r["mean"]),
-                         f"{_format(metric, r['ci_low'])} to {_format(metric, r['ci_high'])}"])
+            rows.append([f"{metric.replace('_', ' ')} (run total)", format_metric(metric, r["mean"]),
+                         f"{format_metric(metric, r['ci_low'])} to {format_metric(metric, r['ci_high'])}"])
     fly = s[s["metric"] == "flywheel_quarter"]
     if not fly.empty:
         r = fly.iloc[0]
@@ -321,8 +309,8 @@ def comparison_page(path: Path) -> Page:
     ]) + "<h3>Arms</h3>" + _table(["arm", "settings"], [
         [a["name"], "; ".join(f"{k}={v}" for k, v in _flatten({k: v for k, v in a.items() if k != "name"}) if v
                               not in ("None", "{}"))] for a in m.get("arms", [])])
-    rows = [[r.metric, f"{r.arm} vs {r.baseline}", _format(r.metric, r.baseline_mean), _format(r.metric, r.arm_mean),
-             _format(r.metric, r.mean_difference), f"{_format(r.metric, r.ci_low)} to {_format(r.metric, r.ci_high)}",
+    rows = [[r.metric, f"{r.arm} vs {r.baseline}", format_metric(r.metric, r.baseline_mean), format_metric(r.metric, r.arm_mean),
+             format_metric(r.metric, r.mean_difference), f"{format_metric(r.metric, r.ci_low)} to {format_metric(r.metric, r.ci_high)}",
              "n/a" if pd.isna(r.relative_change) else f"{r.relative_change:+.1%}", r.verdict]
             for r in comparison.itertuples()]
     headline = _table(["metric", "arm", "baseline mean", "arm mean", "difference", "95% interval", "relative",
@@ -423,8 +411,8 @@ def _sweep_headline(points: pd.DataFrame, indices: pd.DataFrame | None, paramete
         metric = key[-1] if isinstance(key, tuple) else key
         low, high = group.loc[group["mean"].idxmin()], group.loc[group["mean"].idxmax()]
         rows.append([" / ".join(map(str, key if isinstance(key, tuple) else (key,))),
-                     f"{_format(metric, high['mean'])} at {_point(high, parameters)}",
-                     f"{_format(metric, low['mean'])} at {_point(low, parameters)}"])
+                     f"{format_metric(metric, high['mean'])} at {_point(high, parameters)}",
+                     f"{format_metric(metric, low['mean'])} at {_point(low, parameters)}"])
     parts.append(_table(["metric", "highest point mean", "lowest point mean"], rows))
     return "".join(parts)
 

@@ -13,6 +13,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 from scipy import stats
+from sim.metrics import money  # noqa: F401 - re-exported: the plots format currency with it
 
 __all__ = [
     "PARTNER_TYPE_COLORS",
@@ -60,23 +61,6 @@ PARTNER_TYPE_COLORS = {
 }
 
 RAG_COLORS = {"green": "#2e7d32", "amber": "#f9a825", "red": "#c62828"}
-
-
-def money(value: float, _pos=None) -> str:
-    """Format an amount of currency compactly: ``$1.25M``, ``$830K``, ``$12``.
-
-    Examples:
-        >>> money(1_250_000), money(830_000), money(12), money(-2e9)
-        ('$1.25M', '$830K', '$12', '-$2B')
-    """
-    if value is None or not np.isfinite(value):
-        return "n/a"
-    sign = "-" if value < 0 else ""
-    value = abs(value)
-    for unit, size in (("B", 1e9), ("M", 1e6), ("K", 1e3)):
-        if value >= size:
-            return f"{sign}${value / size:,.3g}{unit}"
-    return f"{sign}${value:,.0f}"
 
 
 def new_figure(ncols: int = 1, nrows: int = 1, width: float = 8.0, height: float = 4.5,
