@@ -236,8 +236,8 @@ def print_sweep(result: dict) -> None:
             ]
         )
     print(
-        f"\nSweep throughput: {result['runs']} M-size runs per executor, "
-        f"{result['workers']} workers, warmed up first"
+        f"\nSweep throughput: {result['runs']} M-size runs per executor (best of "
+        f"{result['repeat']}), {result['workers']} workers, warmed up first"
     )
     print(table(["executor", "seconds", "runs/min", "speed-up", "target"], rows))
     print(
@@ -292,7 +292,7 @@ def main(argv: list[str] | None = None) -> dict:
         "--skip", nargs="+", default=[], choices=SECTIONS, help="sections to leave out"
     )
     parser.add_argument(
-        "--repeat", type=int, default=1, help="fresh-process runs per size; best kept"
+        "--repeat", type=int, default=1, help="runs per size and per sweep executor; best kept"
     )
     parser.add_argument("--sweep-runs", type=int, default=24, help="M-size runs per executor")
     parser.add_argument(
@@ -332,6 +332,7 @@ def main(argv: list[str] | None = None) -> dict:
             json.dumps(size_scenario("M")),
             str(args.sweep_runs),
             str(args.workers),
+            str(args.repeat),
         )
         print_sweep(report["sweep"])
     if "scaling" not in args.skip:
