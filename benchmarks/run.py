@@ -37,7 +37,7 @@ ROOT = HERE.parent
 TARGET_SECONDS = {"M": 1.0, "L": 4.0, "XL": 20.0}
 TARGET_PEAK_BYTES = {"XL": 4 * 1024**3}
 TARGET_MESA_RATIO = 50.0
-TARGET_SPEEDUP = {"processes": 1.8, "dask": 1.6, "dask_untrimmed": 1.6}
+TARGET_SPEEDUP = {"processes": 1.8, "dask": 1.6}
 SCALING_FRACTIONS = (0.25, 0.5, 1.0)
 MESA_MEAN_DEGREE = 10
 SECTIONS = ("sizes", "mesa", "sweep", "scaling")
@@ -224,7 +224,7 @@ def print_mesa(ours: dict, mesa: dict) -> dict:
 def print_sweep(result: dict) -> None:
     """Runs per minute per executor."""
     rows = []
-    for name in ("serial", "processes", "dask", "dask_untrimmed"):
+    for name in ("serial", "processes", "dask"):
         r, target = result[name], TARGET_SPEEDUP.get(name)
         rows.append(
             [
@@ -240,10 +240,6 @@ def print_sweep(result: dict) -> None:
         f"{result['repeat']}), {result['workers']} workers, warmed up first"
     )
     print(table(["executor", "seconds", "runs/min", "speed-up", "target"], rows))
-    print(
-        "dask_untrimmed: the same LocalCluster without Dask's MALLOC_TRIM_THRESHOLD_=65536 "
-        "worker default"
-    )
 
 
 def print_scaling(points: dict[float, dict]) -> dict:

@@ -9,8 +9,8 @@ tables returned to the caller.
 Dask's nanny starts workers with ``MALLOC_TRIM_THRESHOLD_=65536`` (its
 ``distributed.nanny.pre-spawn-environ`` default). That fixes glibc's mmap threshold,
 so every temporary array above 128 KiB is mapped and unmapped afresh, which slows a
-replication by about half. The Dask cluster is therefore timed twice: as ecosim
-opens it, and with that variable unset (``dask_untrimmed``).
+replication by about half; ecosim's LocalCluster therefore unsets it
+(:func:`sim.executors._local_cluster`).
 
 Executors are opened and warmed up (one replication per worker, so imports are
 done) before the clock starts: a thousand-run sweep pays start-up once, so
@@ -24,7 +24,6 @@ Run as a script it prints one JSON line::
 from __future__ import annotations
 
 import json
-import os
 import sys
 import time
 from concurrent.futures import Executor, wait
@@ -34,9 +33,6 @@ from sim.runner import run_replication
 from sim.scenario import Scenario, load_scenario
 
 __all__ = ["timed_runs", "sweep_scaling"]
-
-TRIM_KEY = "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_"
-
 
 def timed_runs(
     executor: Executor, scenario: Scenario, runs: int, workers: int, repeat: int
@@ -66,21 +62,10 @@ def sweep_scaling(scenario_dict: dict, runs: int, workers: int, repeat: int = 1)
 
     Returns:
         ``{"runs", "workers", <executor>: {"seconds", "runs_per_minute", "speedup"}}``
-        for ``serial``, ``processes``, ``dask`` and ``dask_untrimmed``.
+        for ``serial``, ``processes`` and ``dask``.
     """
-    import dask
-    import distributed  # noqa: F401 - registers the distributed.* configuration
-
     scenario = load_scenario(scenario_dict)
     seconds = {kind: _seconds(kind, scenario, runs, workers, repeat) for kind in EXECUTORS}
-    # Nannies run in this process and leave their pre-spawn variables in os.environ.
-    leaked = os.environ.pop("MALLOC_TRIM_THRESHOLD_", None)
-    try:
-        with dask.config.set({TRIM_KEY: None}):  # None unsets a pre-spawn variable
-            seconds["dask_untrimmed"] = _seconds("dask", scenario, runs, workers, repeat)
-    finally:
-        if leaked is not None:
-            os.environ["MALLOC_TRIM_THRESHOLD_"] = leaked
     result: dict = {"runs": runs, "workers": workers, "repeat": repeat}
     for kind, s in seconds.items():
         result[kind] = {

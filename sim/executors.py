@@ -115,6 +115,25 @@ def _worker_context() -> multiprocessing.context.BaseContext:
     return context
 
 
+def _local_cluster(local_cluster, workers: int):
+    """A LocalCluster of single-threaded worker processes, without Dask's malloc trimming.
+
+    Dask's nanny starts workers with ``MALLOC_TRIM_THRESHOLD_=65536`` (to return memory
+    to the OS sooner); for this model's many short-lived numpy arrays that makes a
+    replication about 1.5x slower (benchmarks/README.md). The nanny also writes the
+    variable into this process's environment, where later process pools would inherit
+    it, so it is removed again.
+    """
+    import dask
+
+    before = os.environ.get("MALLOC_TRIM_THRESHOLD_")
+    with dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}):
+        cluster = local_cluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
+    if before is None:
+        os.environ.pop("MALLOC_TRIM_THRESHOLD_", None)
+    return cluster
+
+
 @contextmanager
 def _dask(workers: int | None, scheduler: str | None) -> Iterator[ExecutorInfo]:
     try:
@@ -128,8 +147,7 @@ def _dask(workers: int | None, scheduler: str | None) -> Iterator[ExecutorInfo]:
         except OSError as exc:
             raise ScenarioError(f"--scheduler {scheduler}: cannot connect ({exc})") from None
     else:
-        cluster = LocalCluster(n_workers=workers or machine_workers(), threads_per_worker=1, processes=True,
-                               dashboard_address=None)
+        cluster = _local_cluster(LocalCluster, workers or machine_workers())
         client = Client(cluster)
     try:
         slots = max(sum(client.nthreads().values()), 1)
