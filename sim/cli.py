@@ -27,6 +27,18 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_BAD_INPUT, f"ecosim: error: {message}\n")
 
 
+def _add_run_options(parser: argparse.ArgumentParser, replications: str, seed: str, quarters: str,
+                     directory: str) -> None:
+    """Options shared by ``run`` and ``compare``: what each overrides is named in its help."""
+    parser.add_argument("--replications", type=int, help=f"override {replications}")
+    parser.add_argument("--seed", type=int, help=f"override {seed}")
+    parser.add_argument("--quarters", type=int, help=f"override {quarters}")
+    parser.add_argument("--out", type=Path, help=f"{directory} (default results/<name>/<time>-<hash>)")
+    parser.add_argument("--workers", type=int, default=1, help="processes for replications (default 1)")
+    parser.add_argument("--report", action="store_true",
+                        help=f"also write report.html and plots/ into the {directory}")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Build the ``ecosim`` argument parser with one sub-command per task."""
     parser = _Parser(prog="ecosim", description="Agent-based simulation of B2B partner ecosystems: run "
@@ -38,14 +50,9 @@ def build_parser() -> argparse.ArgumentParser:
                          description="Run a scenario's replications, write manifest.json, quarterly.parquet, "
                                      "partners.parquet and summary.csv, and print a summary table.")
     run.add_argument("scenario", type=Path, help="scenario YAML file (see scenarios/)")
-    run.add_argument("--replications", type=int, help="override simulation.replications")
-    run.add_argument("--seed", type=int, help="override simulation.seed")
-    run.add_argument("--quarters", type=int, help="override simulation.quarters")
-    run.add_argument("--out", type=Path, help="run directory (default results/<name>/<time>-<hash>)")
+    _add_run_options(run, "simulation.replications", "simulation.seed", "simulation.quarters", "run directory")
     run.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY.PATH=VALUE",
                      help="override any scenario key, e.g. --set partners.var.margin=0.25 (repeatable)")
-    run.add_argument("--workers", type=int, default=1, help="processes for replications (default 1)")
-    run.add_argument("--report", action="store_true", help="also write report.html and plots/ into the run directory")
     run.set_defaults(handler=_cmd_run)
 
     validate = sub.add_parser("validate", help="check a scenario file without running it")
@@ -61,14 +68,8 @@ def build_parser() -> argparse.ArgumentParser:
                                          "paired 95% interval, relative change, n), values.csv and "
                                          "experiment.json; print which arm wins on which metric.")
     compare.add_argument("experiment", type=Path, help="experiment YAML file (see experiments/)")
-    compare.add_argument("--replications", type=int, help="override the experiment's replications")
-    compare.add_argument("--seed", type=int, help="override the experiment's seed")
-    compare.add_argument("--quarters", type=int, help="override the experiment's horizon")
-    compare.add_argument("--out", type=Path, help="result directory (default results/<name>/<time>-<hash>)")
-    compare.add_argument("--workers", type=int, default=1, help="processes for each arm's replications "
-                                                                "(default 1)")
-    compare.add_argument("--report", action="store_true", help="also write report.html and plots/ into the "
-                                                               "result directory")
+    _add_run_options(compare, "the experiment's replications", "the experiment's seed",
+                     "the experiment's horizon", "result directory")
     compare.set_defaults(handler=_cmd_compare)
 
     sweep = sub.add_parser("sweep", help="run a parameter sweep file (experiments/*.yaml, kind: sweep)",
