@@ -11,7 +11,6 @@ import json
 import sys
 from pathlib import Path
 
-
 from sim.errors import ScenarioError
 
 __all__ = ["main", "build_parser"]

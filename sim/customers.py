@@ -9,8 +9,8 @@ Rules in this module, each with its source:
 * :meth:`CustomerPopulation.peer_adopted_share` — word of mouth: the share of a
   customer's peers who are customers (Bass 1969 imitation term; on a graph, as in
   network diffusion models such as Delre et al. 2007).
-Random draws are one per customer, indexed by customer id (``rng.random(size)[ids]``):
-given the same generator, a customer meets the same draw whatever happened to the
+Random draws are one per customer, indexed by customer id (:class:`sim.draws.Draws`):
+given the same stream, a customer meets the same draw whatever happened to the
 others, so runs that differ only in program design keep common random numbers
 (:meth:`sim.model.EcosystemModel.stream`).
 
@@ -24,6 +24,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
+from sim.draws import Draws
 from sim.network import FlaggedCount
 
 __all__ = ["CUSTOMER_STATES", "CHANNELS", "CustomerPopulation"]
@@ -49,7 +50,8 @@ class CustomerPopulation:
         self.direct_owned = direct_owned
         self.peers = peers
         self.fully_mixed = fully_mixed
-        self.degree = None if peers is None else np.asarray(peers.sum(axis=1)).ravel()
+        degree = None if peers is None else np.asarray(peers.sum(axis=1)).ravel()
+        self.inverse_degree = None if degree is None else np.divide(1.0, degree, out=np.zeros(n), where=degree > 0)
         # peers @ active, kept current incrementally (the graph is symmetric: columns = rows).
         self._adopted_peers = None if peers is None else FlaggedCount(peers, peers)
         self.state = np.zeros(n, dtype=np.int8)
@@ -87,8 +89,7 @@ class CustomerPopulation:
         if self.peers is None:
             return np.zeros(ids.size)
         adopted = self._adopted_peers.update(active)  # peers @ active, updated incrementally
-        degree = self.degree[ids]
-        return np.divide(adopted[ids], degree, out=np.zeros(ids.size), where=degree > 0)
+        return adopted[ids] * self.inverse_degree[ids]
 
     def quarterly_revenue(self) -> np.ndarray:
         """Revenue recognised this quarter per customer (a quarter of contract value)."""
@@ -109,7 +110,7 @@ class CustomerPopulation:
         self.partner[ids] = partner
         self.fit[ids] = fit
 
-    def close_due(self, quarter: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    def close_due(self, quarter: int, draws: Draws) -> tuple[np.ndarray, np.ndarray]:
         """Resolve opportunities closing this quarter: won ones become customers.
 
         Returns:
@@ -117,7 +118,7 @@ class CustomerPopulation:
         """
         due = np.flatnonzero(self.close_quarter == quarter)
         due = due[self.state[due] == OPPORTUNITY]
-        won_mask = rng.random(self.size)[due] < self.win_prob[due]
+        won_mask = draws.uniform(due) < self.win_prob[due]
         won, lost = due[won_mask], due[~won_mask]
         self.state[won] = ACTIVE
         self.contract_value[won] = self.opportunity_value[won]
@@ -129,17 +130,17 @@ class CustomerPopulation:
         return won, lost
 
     def attach_services(self, ids: np.ndarray, attach_prob: np.ndarray, retention_effect: np.ndarray,
-                        rng: np.random.Generator) -> None:
+                        draws: Draws) -> None:
         """Attach partner services to new customers; attached customers churn less.
 
         The churn multiplier is the deal's fit times the services effect.
         """
-        attached = rng.random(self.size)[ids] < attach_prob
+        attached = draws.uniform(ids) < attach_prob
         self.services[ids] = attached
         self.churn_multiplier[ids] = self.fit[ids] * np.where(attached, 1.0 - retention_effect, 1.0)
 
     def renew(self, quarter: int, annual_churn: np.ndarray, expansion: float,
-              rng: np.random.Generator, churn_enabled: bool) -> tuple[np.ndarray, np.ndarray]:
+              draws: Draws, churn_enabled: bool) -> tuple[np.ndarray, np.ndarray]:
         """Annual renewals: customers at a contract anniversary renew or churn.
 
         Churn probability is the segment's annual churn times the customer's churn
@@ -154,7 +155,7 @@ class CustomerPopulation:
         due = active[(tenure > 0) & (tenure % QUARTERS_PER_YEAR == 0)]
         if churn_enabled:
             p_churn = annual_churn[self.segment[due]] * self.churn_multiplier[due]
-            churn_mask = rng.random(self.size)[due] < p_churn
+            churn_mask = draws.uniform(due) < p_churn
         else:
             churn_mask = np.zeros(due.size, dtype=bool)
         churned, renewed = due[churn_mask], due[~churn_mask]

@@ -19,21 +19,22 @@ Rules in this module, each with its source:
   partner type that sells it (seed 002 partner-type table; SI deals larger, longer).
 
 Every random draw here is one per customer, indexed by customer id
-(``rng.random(n_customers)[ids]``), and each function makes the same draws whatever
-its input: given the same generator, an opportunity meets the same numbers in runs
+(:class:`sim.draws.Draws`), and each function makes the same draws whatever
+its input: given the same stream, an opportunity meets the same numbers in runs
 that differ only in program design (common random numbers; see
 :meth:`sim.model.EcosystemModel.stream`).
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
 
 from sim.customers import DIRECT, INFLUENCED, MARKETPLACE, SOURCED
+from sim.draws import Draws
+from sim.network import row_entries
 
 __all__ = [
     "adoption_hazard",
@@ -83,41 +84,36 @@ def attribute_sources(u: np.ndarray, direct: float, partner: np.ndarray, market:
 
 
 def sample_partner_per_row(cover: sp.csr_matrix, rows: np.ndarray, weights: np.ndarray,
-                           rng: np.random.Generator, exclude: np.ndarray | None = None) -> np.ndarray:
+                           draws: Draws, exclude: np.ndarray | None = None) -> np.ndarray:
     """For each row (customer), draw one covering partner with probability ~ ``weights``.
 
     Args:
         cover: customers x partners coverage matrix (CSR).
         rows: customer ids to draw for.
         weights: non-negative weight per partner.
-        rng: random generator.
+        draws: the stream to draw from (one draw).
         exclude: optional partner id per row to leave out (-1 for none).
 
     Returns:
         A partner id per row, or -1 where no covering partner has positive weight.
     """
-    u = rng.random(cover.shape[0])[rows]
-    if rows.size == 0:
-        return np.empty(0, dtype=np.int64)
-    sub = cover[rows]
-    cols = sub.indices
+    u = draws.uniform(rows)
+    entries, lengths = row_entries(cover, rows)
+    cols = cover.indices[entries]
     w = weights[cols].astype(float)
-    row_of = np.repeat(np.arange(rows.size), np.diff(sub.indptr))
     if exclude is not None:
-        w[cols == exclude[row_of]] = 0.0
-    cum = np.cumsum(w)
-    row_end = np.concatenate([[0.0], cum])[sub.indptr[1:]]
-    row_start = np.concatenate([[0.0], cum])[sub.indptr[:-1]]
-    totals = row_end - row_start
-    target = row_start + u * totals
-    pos = np.searchsorted(cum, target, side="right")
-    pos = np.minimum(pos, max(cols.size - 1, 0))
+        w[cols == np.repeat(exclude, lengths)] = 0.0
+    cum = np.concatenate([[0.0], np.cumsum(w)])  # cum[k]: weight of the entries before entry k
+    row_bounds = np.concatenate([[0], np.cumsum(lengths)])
+    row_start, totals = cum[row_bounds[:-1]], cum[row_bounds[1:]] - cum[row_bounds[:-1]]
+    pos = np.searchsorted(cum, row_start + u * totals, side="right") - 1
+    pos = np.clip(pos, 0, max(cols.size - 1, 0))
     chosen = np.where(totals > 0, cols[pos] if cols.size else -1, -1)
     return chosen.astype(np.int64)
 
 
 def influence(ids: np.ndarray, channel: np.ndarray, partner: np.ndarray, cover: sp.csr_matrix,
-              engagement: np.ndarray, rng: np.random.Generator, priority: np.ndarray | None = None) -> None:
+              engagement: np.ndarray, draws: Draws, priority: np.ndarray | None = None) -> None:
     """Turn direct opportunities in partner-served accounts into partner-influenced ones.
 
     One covering partner is drawn with probability proportional to its engagement
@@ -127,8 +123,8 @@ def influence(ids: np.ndarray, channel: np.ndarray, partner: np.ndarray, cover: 
     """
     direct = np.flatnonzero(channel == DIRECT)
     weights = engagement if priority is None else engagement * priority
-    candidate = sample_partner_per_row(cover, ids[direct], weights, rng)
-    engage_u = rng.random(cover.shape[0])[ids[direct]]
+    candidate = sample_partner_per_row(cover, ids[direct], weights, draws)
+    engage_u = draws.uniform(ids[direct])
     has = candidate >= 0
     engaged = np.zeros(direct.size, dtype=bool)
     engaged[has] = engage_u[has] < engagement[candidate[has]]
@@ -138,7 +134,7 @@ def influence(ids: np.ndarray, channel: np.ndarray, partner: np.ndarray, cover: 
 
 def resolve_conflicts(opps: NewOpportunities, cover: sp.csr_matrix, engagement: np.ndarray,
                       direct_owned: np.ndarray, rule: str, direct_claims: bool,
-                      rng: np.random.Generator,
+                      draws: Draws,
                       protected: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, int]:
     """Settle opportunities that two claimants register.
 
@@ -168,10 +164,8 @@ def resolve_conflicts(opps: NewOpportunities, cover: sp.csr_matrix, engagement: 
     partner_beat_direct = np.zeros(opps.ids.size, dtype=bool)
 
     # Partner vs partner.
-    other = sample_partner_per_row(cover, ids, engagement, rng, exclude=owner)
-    claim_u = rng.random(cover.shape[0])[ids]
-    first_u = rng.random(cover.shape[0])[ids]
-    direct_u = rng.random(cover.shape[0])[ids]
+    other = sample_partner_per_row(cover, ids, engagement, draws, exclude=owner)
+    claim_u, first_u, direct_u = draws.uniform(ids), draws.uniform(ids), draws.uniform(ids)
     has_other = other >= 0
     claims = np.zeros(ids.size, dtype=bool)
     claims[has_other] = claim_u[has_other] < engagement[other[has_other]]
@@ -207,21 +201,9 @@ def _of_seller(values: np.ndarray, partner: np.ndarray, direct_value: float) -> 
     return out
 
 
-def _lognormal_at(rng: np.random.Generator, mean: float, sigma: float, size: int,
-                  ids: np.ndarray) -> np.ndarray:
-    """``rng.lognormal(mean, sigma, size)[ids]``, exponentiating only the draws at ``ids``.
-
-    The generator's lognormal is the C library's ``exp(mean + sigma * z)`` of its
-    standard normal ``z``, and ``math.exp`` is that same function, so the values are
-    identical; the costly ``exp`` runs for the quarter's new deals, not every customer.
-    """
-    z = rng.standard_normal(size)[ids]
-    return np.array([math.exp(mean + sigma * x) for x in z.tolist()], dtype=float)
-
-
 def deal_terms(opps: NewOpportunities, segment: np.ndarray, seg_value: np.ndarray, seg_cycle: np.ndarray,
                seg_win: np.ndarray, readiness: float, partners, partner_beat_direct: np.ndarray,
-               direct_resistance: float, rng: np.random.Generator,
+               direct_resistance: float, draws: Draws,
                support: np.ndarray | None = None) -> tuple[np.ndarray, ...]:
     """Contract value, close quarter offset and win probability of each new opportunity.
 
@@ -238,7 +220,7 @@ def deal_terms(opps: NewOpportunities, segment: np.ndarray, seg_value: np.ndarra
     seg = segment[opps.ids]
     pid = opps.partner
     multiplier = _of_seller(partners.deal_size_multiplier, pid, 1.0)
-    noise = _lognormal_at(rng, -0.5 * DEAL_SIZE_SIGMA**2, DEAL_SIZE_SIGMA, segment.size, opps.ids)
+    noise = np.exp(DEAL_SIZE_SIGMA * draws.normal(opps.ids) - 0.5 * DEAL_SIZE_SIGMA**2)
     value = seg_value[seg] * multiplier * noise
     cycle = np.maximum(0, seg_cycle[seg] + _of_seller(partners.sales_cycle_extra, pid, 0).astype(int))
     lift = _of_seller(partners.win_rate_lift * np.where(partners.certified, 1.0, 0.5), pid, 0.0)

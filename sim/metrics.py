@@ -111,7 +111,8 @@ def flywheel_quarter(quarterly: pd.DataFrame, threshold: float = 0.5) -> pd.Seri
 
 def add_derived(quarterly: pd.DataFrame) -> pd.DataFrame:
     """Add the flywheel loop measures: new customers per active partner and new
-    partners per new customer (DESIGN.md: "measure the loop")."""
+    partners per new customer (DESIGN.md: "measure the loop").
+    """
     q = quarterly.copy()
     q["new_customers_per_active_partner"] = q["new_customers"] / q["partners_active"].where(
         q["partners_active"] > 0)

@@ -26,6 +26,7 @@ from sim import agents as ag
 from sim import deals
 from sim.agents import PartnerAgent, PartnerPopulation, VendorAgent
 from sim.customers import ACTIVE, MARKETPLACE, OPPORTUNITY, PROSPECT, SOURCED, CustomerPopulation
+from sim.draws import Draws
 from sim.incentives import IncentiveProgram, fit_multiplier
 from sim.network import FlaggedCount, coverage_matrix, peer_graph
 from sim.partner_types import MIN_STAGE_OF_TYPE, PARTNER_TYPES, SEGMENTS
@@ -54,7 +55,7 @@ class EcosystemModel(mesa.Model):
     """A focal vendor, its rivals, partners and customers; one step per quarter.
 
     The model's generator draws the initial state (segments, graphs, coverage); every
-    quarter's events draw from :meth:`stream`, one generator per (quarter, purpose),
+    quarter's events draw from :meth:`stream`, one stream per (quarter, purpose),
     with one number per customer or partner.
 
     Args:
@@ -65,6 +66,7 @@ class EcosystemModel(mesa.Model):
     def __init__(self, scenario, rng=None):
         super().__init__(rng=np.random.default_rng(rng))
         self._seed_seq = self.rng.bit_generator.seed_seq
+        self._stream_keys: dict[int, np.ndarray] = {}  # the current quarter's stream keys
         self.config = scenario
         market, vendor = scenario.market, scenario.vendor
         self.segment_value = np.array([_seg(market, s, "annual_contract_value") for s in SEGMENTS])
@@ -83,6 +85,10 @@ class EcosystemModel(mesa.Model):
         self.partners = PartnerPopulation(scenario, self.rng)
         self.cover = coverage_matrix(segment, self.partners.accounts, self.partners.segment_fit, self.rng)
         self.cover_by_partner = self.cover.T.tocsr()
+        # cover @ x looping over partners (the partner-major copy, transposed back as CSC)
+        # rather than over every customer row: the same sums in the same order, several
+        # times faster.
+        self._cover_by_customer_cols = self.cover_by_partner.T
         self._customers_in_book = FlaggedCount(self.cover_by_partner, self.cover)
         self.accounts_covered = np.asarray(self.cover_by_partner.sum(axis=1)).ravel()
 
@@ -99,20 +105,23 @@ class EcosystemModel(mesa.Model):
         self.incentives = IncentiveProgram(self)
         self.recorder = Recorder(self, scenario.simulation.quarters)
 
-    def stream(self, t: int, purpose: str) -> np.random.Generator:
-        """The generator of one purpose (one of ``STREAMS``) in quarter ``t``.
+    def stream(self, t: int, purpose: str) -> Draws:
+        """The random numbers of one purpose (one of ``STREAMS``) in quarter ``t``.
 
-        Common random numbers: each (quarter, purpose) has its own stream, derived from
-        the replication's ``SeedSequence``, and draws one number per customer or partner,
-        indexed by its id. Runs that differ only in program design (the arms of an
-        experiment, :mod:`sim.compare`) therefore give each customer and partner the
-        same draws however far their states drift apart, which keeps paired
-        differences tight (Law & Kelton, *Simulation Modeling and Analysis*, on
-        synchronising random numbers).
+        Common random numbers: each (quarter, purpose) has its own stream, keyed by one
+        word of the state of a ``SeedSequence`` spawned from the replication's for the
+        quarter, and each of its draws gives
+        every customer or partner one number, fixed by its id and computed only for
+        the ids that need one (:class:`sim.draws.Draws`). Runs that differ only in
+        program design (the arms of an experiment, :mod:`sim.compare`) therefore give
+        each customer and partner the same draws however far their states drift
+        apart, which keeps paired differences tight.
         """
-        seq = self._seed_seq
-        key = (*seq.spawn_key, t, STREAMS.index(purpose))
-        return np.random.default_rng(np.random.SeedSequence(seq.entropy, spawn_key=key, pool_size=seq.pool_size))
+        if t not in self._stream_keys:
+            seq = self._seed_seq
+            quarter = np.random.SeedSequence(seq.entropy, spawn_key=(*seq.spawn_key, t), pool_size=seq.pool_size)
+            self._stream_keys = {t: quarter.generate_state(len(STREAMS), np.uint64)}
+        return Draws(int(self._stream_keys[t][STREAMS.index(purpose)]))
 
     # ------------------------------------------------------------------ stage
     def _derived_stage(self, customers: int, arr: float) -> int:
@@ -192,9 +201,10 @@ class EcosystemModel(mesa.Model):
             eligible &= min_stage <= self.stage
         candidates = np.flatnonzero(eligible)
         slots = stochastic_round(v.partner_managers * v.outreach_per_manager * self.route_quality,
-                                 self.stream(t, "outreach_slots").random())
-        priority = self.stream(t, "outreach").random(p.size)
-        accept_u = self.stream(t, "accept").random(p.size)
+                                 self.stream(t, "outreach_slots").scalar())
+        everyone = np.arange(p.size)
+        priority = self.stream(t, "outreach").uniform(everyone)
+        accept_u = self.stream(t, "accept").uniform(everyone)
         if candidates.size == 0 or slots == 0:
             return 0
         approached = candidates[np.argsort(priority[candidates], kind="stable")[:slots]]
@@ -215,7 +225,8 @@ class EcosystemModel(mesa.Model):
         p = self.partners
         recruited = 0
         draws = self.stream(t, "cascade")
-        priority, round_u, accept_u = draws.random(p.size), draws.random(p.size), draws.random(p.size)
+        everyone = np.arange(p.size)
+        priority, round_u, accept_u = draws.uniform(everyone), draws.uniform(everyone), draws.uniform(everyone)
         distributors = np.flatnonzero(p.is_distributor & p.in_states(*ag.SELLING_STATES))
         if distributors.size == 0:
             return 0
@@ -246,7 +257,7 @@ class EcosystemModel(mesa.Model):
         p, v = self.partners, self.config.vendor
         queue = np.flatnonzero((p.state == ag.ONBOARDING) & (p.ramp_left < 0))
         slots = stochastic_round(v.partner_managers * v.onboardings_per_manager * self.route_quality,
-                                 self.stream(t, "enablement_slots").random())
+                                 self.stream(t, "enablement_slots").scalar())
         if queue.size == 0 or slots == 0:
             return
         order = queue[np.argsort(p.recruited_quarter[queue], kind="stable")][:slots]
@@ -330,18 +341,16 @@ class EcosystemModel(mesa.Model):
         reach = p.reach * engagement
         volume, poor_share = self.incentives.screening()
         push = np.where(p.is_marketplace, 0.0, reach * volume + self._mdf_hazard())
-        # cover @ push, looping over partners (the transposed partner-major copy) rather than
-        # over every customer row: the same sums in the same order, several times faster.
-        partner_push = self.cover_by_partner.T @ push
+        partner_push = self._cover_by_customer_cols @ push
         market_push_seg = (p.segment_fit * np.where(p.is_marketplace, reach, 0.0)[:, None]).sum(axis=0)
         prospects = np.flatnonzero(c.state == 0)
         peer_share = c.peer_adopted_share(prospects)
         hazard, direct, partner, market, wom = deals.adoption_hazard(
             sc.market.adoption.innovation, sc.market.adoption.imitation, partner_push[prospects],
             market_push_seg[c.segment[prospects]], peer_share)
-        entering = self.stream(t, "adopt").random(c.size)[prospects] < hazard
+        entering = self.stream(t, "adopt").uniform(prospects) < hazard
         ids = prospects[entering]
-        u = self.stream(t, "source").random(c.size)[ids]
+        u = self.stream(t, "source").uniform(ids)
         channel = deals.attribute_sources(u, direct, partner[entering], market[entering], wom[entering])
         opps = deals.NewOpportunities(ids, channel, np.full(ids.size, -1, dtype=np.int64),
                                       np.zeros(ids.size, dtype=bool))
@@ -361,7 +370,7 @@ class EcosystemModel(mesa.Model):
                         self.stream(t, "influence"), priority=self.tiers.benefit("lead_priority"))
         losers, beat_direct, conflicts = deals.resolve_conflicts(
             opps, self.cover, np.where(p.is_marketplace, 0.0, engagement), c.direct_owned,
-            program.deal_registration, direct_claims=program.incentives.double_bubble is None, rng=self.stream(t, "conflict"),
+            program.deal_registration, direct_claims=program.incentives.double_bubble is None, draws=self.stream(t, "conflict"),
             protected=self._registration_protected(opps))
         p.alignment[losers] = np.maximum(0.0, p.alignment[losers] - behavior.conflict_alignment_penalty)
         value, cycle, win = deals.deal_terms(opps, c.segment, self.segment_value, self.segment_cycle,
@@ -388,10 +397,10 @@ class EcosystemModel(mesa.Model):
         protected[by_partner] = cycle <= bonus.protection_quarters
         return protected
 
-    def _pick_marketplace(self, ids: np.ndarray, reach: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    def _pick_marketplace(self, ids: np.ndarray, reach: np.ndarray, draws: Draws) -> np.ndarray:
         """Draw the marketplace that carries each marketplace transaction (~ its reach)."""
         markets = np.flatnonzero(self.partners.is_marketplace)
-        u = rng.random(self.customers.size)[ids]
+        u = draws.uniform(ids)
         segments = self.customers.segment[ids]
         if segments.size == 0 or markets.size == 0:
             return np.full(segments.size, -1, dtype=np.int64)

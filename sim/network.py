@@ -22,7 +22,7 @@ import networkx as nx
 import numpy as np
 import scipy.sparse as sp
 
-__all__ = ["peer_graph", "coverage_matrix", "ecosystem_graph", "FlaggedCount"]
+__all__ = ["peer_graph", "coverage_matrix", "ecosystem_graph", "FlaggedCount", "row_entries"]
 
 
 def _index_dtype(n: int) -> type:
@@ -146,6 +146,21 @@ def coverage_matrix(
     return cover
 
 
+def row_entries(matrix: sp.csr_matrix, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Positions in ``matrix.indices``/``data`` of the stored entries of ``rows``, row by row.
+
+    A gather without building the sub-matrix (``matrix[rows]`` costs a new CSR object
+    and scipy's checks on every call), for the hot path.
+
+    Returns:
+        (entry positions, number of entries of each row).
+    """
+    starts = matrix.indptr[rows]
+    lengths = matrix.indptr[rows + 1] - starts
+    first = np.repeat(starts - np.cumsum(lengths) + lengths, lengths)
+    return first + np.arange(lengths.sum()), lengths
+
+
 class FlaggedCount:
     """``matrix @ flags`` for a 0/1 matrix and boolean flags that change in few places.
 
@@ -172,11 +187,7 @@ class FlaggedCount:
         if changed.size * 4 > flags.size:
             self.counts = self.matrix @ flags.astype(np.float32)
         elif changed.size:
-            indptr = self.columns.indptr
-            starts = indptr[changed]
-            lengths = indptr[changed + 1] - starts
-            first = np.repeat(starts - np.cumsum(lengths) + lengths, lengths)
-            entries = first + np.arange(lengths.sum())  # positions of the changed columns' entries
+            entries, lengths = row_entries(self.columns, changed)  # the changed columns' entries
             sign = np.where(flags[changed], np.float32(1), np.float32(-1))
             np.add.at(self.counts, self.columns.indices[entries],
                       self.columns.data[entries] * np.repeat(sign, lengths))

@@ -7,6 +7,7 @@ from conftest import small
 import sim
 from sim import agents as ag
 from sim.customers import CustomerPopulation
+from sim.draws import Draws
 from sim.scenario import PartnerBehavior
 
 
@@ -72,7 +73,7 @@ def test_two_tier_resellers_have_a_distributor_parent():
 
 def test_services_attach_lowers_churn():
     """Seed 002: services wraps increase stickiness."""
-    rng = np.random.default_rng(0)
+    rng = Draws.from_seed(0)
     n = 20000
     churned = {}
     for attached in (False, True):

@@ -13,6 +13,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 from scipy import stats
+
 from sim.metrics import money  # noqa: F401 - re-exported: the plots format currency with it
 
 __all__ = [
