@@ -62,10 +62,11 @@ class CustomerPopulation:
         self.services = np.zeros(n, dtype=bool)
         self.churn_multiplier = np.ones(n)
         self.fit = np.ones(n)  # churn multiplier from how well the deal was qualified (sim.incentives)
-        # The open opportunity of each customer (at most one).
-        self.close_quarter = np.full(n, -1, dtype=np.int64)
+        # The open opportunity of each customer (at most one); when it closes is in _closing.
         self.win_prob = np.zeros(n)
         self.opportunity_value = np.zeros(n)
+        self._closing: dict[int, list[np.ndarray]] = {}  # quarter -> ids of opportunities closing then
+        self._active_total = 0  # paying customers, as of refresh_word_of_mouth
 
     # ------------------------------------------------------------------ queries
     def active_mask(self) -> np.ndarray:
@@ -77,19 +78,29 @@ class CustomerPopulation:
         # One count per state: bincount would first copy the int8 states to int64.
         return np.array([np.count_nonzero(self.state == s) for s in range(len(CUSTOMER_STATES))])
 
-    def peer_adopted_share(self, ids: np.ndarray) -> np.ndarray:
-        """Share of the peers of customers ``ids`` who are paying customers (``f_i``).
+    def refresh_word_of_mouth(self) -> None:
+        """Count every customer's paying peers from the current states (once per quarter).
 
-        ``complete``: fully mixed, f_i = adopted others / (N - 1), computed in O(N)
-        without building N^2 edges. No graph (``none``): f_i = 0.
+        :meth:`peer_adopted_share` reads these counts, so it can be asked block by block.
         """
         active = self.active_mask()
         if self.fully_mixed:
-            return (active.sum() - active[ids]) / max(self.size - 1, 1)
+            self._active_total = int(np.count_nonzero(active))
+        elif self.peers is not None:
+            self._adopted_peers.update(active)  # peers @ active, updated incrementally
+
+    def peer_adopted_share(self, ids: np.ndarray) -> np.ndarray:
+        """Share of the peers of customers ``ids`` who are paying customers (``f_i``).
+
+        As of the last :meth:`refresh_word_of_mouth`. ``complete``: fully mixed,
+        f_i = adopted others / (N - 1), computed in O(N) without building N^2 edges.
+        No graph (``none``): f_i = 0.
+        """
+        if self.fully_mixed:
+            return (self._active_total - (self.state[ids] == ACTIVE)) / max(self.size - 1, 1)
         if self.peers is None:
             return np.zeros(ids.size)
-        adopted = self._adopted_peers.update(active)  # peers @ active, updated incrementally
-        return adopted[ids] * self.inverse_degree[ids]
+        return self._adopted_peers.counts[ids] * self.inverse_degree[ids]
 
     def quarterly_revenue(self) -> np.ndarray:
         """Revenue recognised this quarter per customer (a quarter of contract value)."""
@@ -103,7 +114,9 @@ class CustomerPopulation:
                            fit=1.0) -> None:
         """Move prospects ``ids`` into the pipeline with the given deal terms and fit."""
         self.state[ids] = OPPORTUNITY
-        self.close_quarter[ids] = np.maximum(close_quarter, quarter)
+        close = np.maximum(close_quarter, quarter)
+        for due in np.unique(close).tolist():
+            self._closing.setdefault(due, []).append(ids[close == due])
         self.win_prob[ids] = win_prob
         self.opportunity_value[ids] = value
         self.channel[ids] = channel
@@ -116,8 +129,7 @@ class CustomerPopulation:
         Returns:
             (won ids, lost ids). Lost opportunities return to the prospect pool.
         """
-        due = np.flatnonzero(self.close_quarter == quarter)
-        due = due[self.state[due] == OPPORTUNITY]
+        due = np.concatenate(self._closing.pop(quarter, []) or [np.empty(0, dtype=np.int64)])
         won_mask = draws.uniform(due) < self.win_prob[due]
         won, lost = due[won_mask], due[~won_mask]
         self.state[won] = ACTIVE
@@ -126,7 +138,6 @@ class CustomerPopulation:
         self.state[lost] = PROSPECT
         self.channel[lost] = DIRECT
         self.partner[lost] = -1
-        self.close_quarter[due] = -1
         return won, lost
 
     def attach_services(self, ids: np.ndarray, attach_prob: np.ndarray, retention_effect: np.ndarray,

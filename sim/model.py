@@ -35,6 +35,7 @@ from sim.tiers import Indicators, TierBook
 
 __all__ = ["EcosystemModel"]
 
+BLOCK = 65_536  # customers per block in the adoption pass: its temporaries fit a core's cache
 STAGE2_AGE_QUARTERS = 8  # seed 002 PMI: stage 1 is years 0-2
 STAGE3_AGE_QUARTERS = 12  # seed 002 PMI: stage 3 from year 3
 
@@ -85,10 +86,8 @@ class EcosystemModel(mesa.Model):
         self.partners = PartnerPopulation(scenario, self.rng)
         self.cover = coverage_matrix(segment, self.partners.accounts, self.partners.segment_fit, self.rng)
         self.cover_by_partner = self.cover.T.tocsr()
-        # cover @ x looping over partners (the partner-major copy, transposed back as CSC)
-        # rather than over every customer row: the same sums in the same order, several
-        # times faster.
-        self._cover_by_customer_cols = self.cover_by_partner.T
+        self._customer_of_entry = np.repeat(np.arange(self.cover.shape[0], dtype=self.cover.indices.dtype),
+                                            np.diff(self.cover.indptr))  # row of each stored coverage entry
         self._customers_in_book = FlaggedCount(self.cover_by_partner, self.cover)
         self.accounts_covered = np.asarray(self.cover_by_partner.sum(axis=1)).ravel()
 
@@ -341,25 +340,19 @@ class EcosystemModel(mesa.Model):
         reach = p.reach * engagement
         volume, poor_share = self.incentives.screening()
         push = np.where(p.is_marketplace, 0.0, reach * volume + self._mdf_hazard())
-        partner_push = self._cover_by_customer_cols @ push
         market_push_seg = (p.segment_fit * np.where(p.is_marketplace, reach, 0.0)[:, None]).sum(axis=0)
-        prospects = np.flatnonzero(c.state == 0)
-        peer_share = c.peer_adopted_share(prospects)
-        hazard, direct, partner, market, wom = deals.adoption_hazard(
-            sc.market.adoption.innovation, sc.market.adoption.imitation, partner_push[prospects],
-            market_push_seg[c.segment[prospects]], peer_share)
-        entering = self.stream(t, "adopt").uniform(prospects) < hazard
-        ids = prospects[entering]
+        ids, partner, market, wom = self._adopters(t, push, market_push_seg)
+        direct = sc.market.adoption.innovation
         u = self.stream(t, "source").uniform(ids)
-        channel = deals.attribute_sources(u, direct, partner[entering], market[entering], wom[entering])
+        channel = deals.attribute_sources(u, direct, partner, market, wom)
         opps = deals.NewOpportunities(ids, channel, np.full(ids.size, -1, dtype=np.int64),
                                       np.zeros(ids.size, dtype=bool))
         sourced = channel == SOURCED
         opps.partner[sourced] = deals.sample_partner_per_row(self.cover, ids[sourced], push,
                                                              self.stream(t, "sourcer"))
         # Where u fell inside the partner band is a fresh uniform: it decides the deal's fit.
-        band = (u * (direct + partner[entering] + market[entering] + wom[entering]) - direct)
-        band = np.divide(band, partner[entering], out=np.ones(ids.size), where=partner[entering] > 0)
+        band = np.divide(u * (direct + partner + market + wom) - direct, partner, out=np.ones(ids.size),
+                         where=partner > 0)
         by_partner = np.flatnonzero(sourced & (opps.partner >= 0))
         fit = np.ones(ids.size)
         fit[by_partner] = fit_multiplier(band[by_partner] < poor_share[opps.partner[by_partner]],
@@ -379,6 +372,36 @@ class EcosystemModel(mesa.Model):
                                              support=self.tiers.benefit("support"))
         c.open_opportunities(opps.ids, t, t + cycle, win, value, opps.channel, opps.partner, fit=fit)
         self.recorder.note_opened(opps, value, conflicts)
+
+    def _adopters(self, t: int, push: np.ndarray, market_push_seg: np.ndarray) -> tuple[np.ndarray, ...]:
+        """Prospects who enter a buying process this quarter, and the parts of their hazard.
+
+        Each prospect's hazard (:func:`sim.deals.adoption_hazard`) adds the push of the
+        partners covering its account, its segment's marketplace push and its adopted
+        peers. Customers are taken a cache-sized block at a time, so the temporaries of
+        a block stay in cache however many customers there are; each customer's
+        draw is fixed by its id, so the blocks change nothing but the speed.
+
+        Returns:
+            (ids, partner part, marketplace part, word-of-mouth part), one per adopter.
+        """
+        c, adoption = self.customers, self.config.market.adoption
+        c.refresh_word_of_mouth()
+        indptr, partner_of_entry = self.cover.indptr, self.cover.indices
+        adopters = []
+        for start in range(0, c.size, BLOCK):
+            stop = min(start + BLOCK, c.size)
+            local = np.flatnonzero(c.state[start:stop] == PROSPECT)
+            ids = start + local
+            lo, hi = indptr[start], indptr[stop]
+            partner_push = np.bincount(self._customer_of_entry[lo:hi] - start, weights=push[partner_of_entry[lo:hi]],
+                                       minlength=stop - start)  # cover @ push for the block's rows
+            hazard, _, partner, market, wom = deals.adoption_hazard(
+                adoption.innovation, adoption.imitation, partner_push[local], market_push_seg[c.segment[ids]],
+                c.peer_adopted_share(ids))
+            entering = self.stream(t, "adopt").uniform(ids) < hazard
+            adopters.append((ids[entering], partner[entering], market[entering], wom[entering]))
+        return tuple(np.concatenate(parts) for parts in zip(*adopters, strict=True))
 
     def _registration_protected(self, opps: deals.NewOpportunities) -> np.ndarray | None:
         """Partner-sourced deals whose registration still protects them when they close.
