@@ -68,11 +68,14 @@ def _small_world(n: int, k: int, beta: float, rng: np.random.Generator) -> sp.cs
         valid[:, half - d] = np.roll(kept[:, d - 1], d)  # the link (i - d) -> i, seen from i
         valid[:, half + d - 1] = kept[:, d - 1]
     offsets = np.concatenate([np.arange(-half, 0), np.arange(1, half + 1)]).astype(index)
-    neighbours = (np.arange(n, dtype=index)[:, None] + offsets) % index(n)
-    per_row = valid.sum(axis=1)
-    indptr = np.concatenate([[0], np.cumsum(per_row)]).astype(index)
+    neighbours = np.arange(n, dtype=index)[:, None] + offsets
+    wrapping = np.r_[0:half, n - half:n]  # only these rows reach around the ring
+    neighbours[wrapping] %= index(n)
+    indptr = np.concatenate([[0], np.cumsum(valid.sum(axis=1))]).astype(index)
     lattice = sp.csr_matrix((np.ones(indptr[-1], dtype=np.float32), neighbours[valid], indptr), shape=(n, n))
-    lattice.sort_indices()  # only the rows that wrap around the ring are out of order
+    for row in wrapping:  # and only they are out of order
+        lattice.indices[indptr[row]:indptr[row + 1]].sort()
+    lattice.has_sorted_indices = True
     sources = (np.flatnonzero(rewired) // half).astype(index)
     adj = lattice + _symmetric_binary(sources, targets, n)
     adj.data[:] = 1.0  # a rewired link onto a lattice neighbour is one link
