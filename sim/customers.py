@@ -102,12 +102,13 @@ class CustomerPopulation:
             return np.zeros(ids.size)
         return self._adopted_peers.counts[ids] * self.inverse_degree[ids]
 
-    def quarterly_revenue(self) -> np.ndarray:
-        """Revenue recognised this quarter per customer (a quarter of contract value)."""
-        revenue = np.zeros(self.size)
-        active = np.flatnonzero(self.active_mask())
-        revenue[active] = self.contract_value[active] / QUARTERS_PER_YEAR
-        return revenue
+    def quarterly_revenue(self) -> tuple[np.ndarray, np.ndarray]:
+        """Paying customers (ids, ascending) and the revenue each brings this quarter.
+
+        A quarter of the annual contract value.
+        """
+        paying = np.flatnonzero(self.active_mask())
+        return paying, self.contract_value[paying] / QUARTERS_PER_YEAR
 
     # ------------------------------------------------------------------ updates
     def open_opportunities(self, ids, quarter, close_quarter, win_prob, value, channel, partner,

@@ -58,7 +58,7 @@ import copy
 import numpy as np
 
 from sim import agents as ag
-from sim.customers import ACTIVE, INFLUENCED, MARKETPLACE, QUARTERS_PER_YEAR, SOURCED
+from sim.customers import INFLUENCED, MARKETPLACE, QUARTERS_PER_YEAR, SOURCED
 
 __all__ = [
     "PAYOUT_COMPONENTS",
@@ -341,17 +341,18 @@ class IncentiveProgram:
         in_named_account = sourced & c.direct_owned[ids]
         return float((inc.double_bubble.commission * value[in_named_account]).sum())
 
-    def pay_quarter(self, t: int, revenue: np.ndarray, partner_revenue: np.ndarray, pay) -> None:
+    def pay_quarter(self, t: int, served: np.ndarray, amount: np.ndarray, partner_revenue: np.ndarray,
+                    pay) -> None:
         """Pay the quarter's instalments, recurring margins and fees, milestone bonuses; accrue MDF.
 
         Args:
             t: the quarter.
-            revenue: revenue recognised this quarter per customer.
+            served: paying customers that a partner sold or serves (ids, ascending).
+            amount: revenue each of them brings this quarter.
             partner_revenue: revenue recognised this quarter per partner (sourced and influenced).
             pay: the recorder's ``pay(component, partner_ids, amounts)``.
         """
         c, p, inc = self.model.customers, self.model.partners, self.config
-        served = np.flatnonzero((c.state == ACTIVE) & (c.partner >= 0))
         partner, channel, tenure = c.partner[served], c.channel[served], t - c.start_quarter[served]
         due = tenure < self.quarters.size
         parent = p.parent[partner]
@@ -359,7 +360,7 @@ class IncentiveProgram:
             to = parent if recipient == "parent" else partner
             ok = due & (to >= 0)
             pay(component, to[ok], self.first_year[row, served[ok]] / self.quarters.size)
-        rate, amount = self.rate(), revenue[served]
+        rate = self.rate()
         later = (tenure >= QUARTERS_PER_YEAR) & (channel == SOURCED)
         resold = later & (self.model_code[partner] == ag.COMMERCIAL_MODEL_CODE["resell"])
         pay(MARGIN, partner[resold], rate[partner[resold]] * amount[resold])

@@ -134,12 +134,11 @@ class Recorder:
     def pay_and_recognise(self, t: int) -> None:
         """Recognise the quarter's revenue by channel and pay partners under the program."""
         c, p = self.model.customers, self.model.partners
-        revenue = c.quarterly_revenue()
-        earning = np.flatnonzero(revenue > 0)  # the sums below skip only zeros, so they are unchanged
-        self.revenue_by_channel = np.bincount(c.channel[earning], weights=revenue[earning],
-                                              minlength=len(CHANNELS))
-        paying = earning[c.partner[earning] >= 0]
-        partner, channel, amount = c.partner[paying], c.channel[paying], revenue[paying]
+        earning, revenue = c.quarterly_revenue()
+        self.revenue_by_channel = np.bincount(c.channel[earning], weights=revenue, minlength=len(CHANNELS))
+        with_partner = c.partner[earning] >= 0
+        paying, amount = earning[with_partner], revenue[with_partner]
+        partner, channel = c.partner[paying], c.channel[paying]
         sourced_like = (channel == SOURCED) | (channel == MARKETPLACE)
         self.partner_revenue[0] = np.bincount(partner[sourced_like], weights=amount[sourced_like],
                                               minlength=p.size)
@@ -148,7 +147,7 @@ class Recorder:
         services = c.services[paying]
         self.services_revenue = np.bincount(partner[services], minlength=p.size,
                                             weights=amount[services] * self.model.config.market.services_ratio)
-        self.model.incentives.pay_quarter(t, revenue, self.partner_revenue.sum(axis=0), self._pay)
+        self.model.incentives.pay_quarter(t, paying, amount, self.partner_revenue.sum(axis=0), self._pay)
 
     # ------------------------------------------------------------------ rows
     def end_quarter(self, t: int, recruited: int) -> None:
