@@ -50,7 +50,8 @@ class CustomerPopulation:
         self.direct_owned = direct_owned
         self.peers = peers
         self.fully_mixed = fully_mixed
-        degree = None if peers is None else np.asarray(peers.sum(axis=1)).ravel()
+        # The graph is 0/1, so a row's stored entries are its peers.
+        degree = None if peers is None else np.diff(peers.indptr).astype(np.float32)
         self.inverse_degree = None if degree is None else np.divide(1.0, degree, out=np.zeros(n), where=degree > 0)
         # peers @ active, kept current incrementally (the graph is symmetric: columns = rows).
         self._adopted_peers = None if peers is None else FlaggedCount(peers, peers)

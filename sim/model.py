@@ -89,7 +89,7 @@ class EcosystemModel(mesa.Model):
         self._customer_of_entry = np.repeat(np.arange(self.cover.shape[0], dtype=self.cover.indices.dtype),
                                             np.diff(self.cover.indptr))  # row of each stored coverage entry
         self._customers_in_book = FlaggedCount(self.cover_by_partner, self.cover)
-        self.accounts_covered = np.asarray(self.cover_by_partner.sum(axis=1)).ravel()
+        self.accounts_covered = np.diff(self.cover_by_partner.indptr).astype(np.float32)  # 0/1 entries
 
         self.vendor = VendorAgent(self, "focal", focal=True)
         self.rivals = [VendorAgent(self, f"rival_{i + 1}", focal=False) for i in range(scenario.rivals.count)]

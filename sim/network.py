@@ -148,6 +148,7 @@ def coverage_matrix(
         A CSR matrix of shape (N, P) with a 1 where partner ``p`` covers customer ``i``.
     """
     n, n_partners = customer_segment.size, accounts.size
+    index = _index_dtype(max(n, n_partners))
     rows, cols = [], []
     for seg in range(segment_fit.shape[1]):
         members = np.flatnonzero(customer_segment == seg)
@@ -158,8 +159,8 @@ def coverage_matrix(
         total = int(per_partner.sum())
         if total == 0:
             continue
-        cols.append(np.repeat(np.arange(n_partners), per_partner))
-        rows.append(members[rng.integers(0, members.size, size=total)])
+        cols.append(np.repeat(np.arange(n_partners, dtype=index), per_partner))
+        rows.append(members[rng.integers(0, members.size, size=total)].astype(index))
     if not rows:
         return sp.csr_matrix((n, n_partners), dtype=np.float32)
     r, c = np.concatenate(rows), np.concatenate(cols)
