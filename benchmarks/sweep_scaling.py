@@ -3,8 +3,10 @@
 A sweep is many independent replications, so its speed is runs per minute. This
 times the same replications of one scenario on the executors ``ecosim sweep`` uses
 (:func:`sim.executors.open_executor`: ``serial``, ``processes``, ``dask`` with a
-LocalCluster), each task being :func:`sim.runner.run_replication` with both of its
-tables returned to the caller.
+LocalCluster), each task being what a sweep's workers run,
+:func:`sim.sweep_tasks.run_task`: one replication (a sweep batches several per task,
+which only lowers the overhead) returning its row of final and run-total metrics and
+the quarter the flywheel starts.
 
 Dask's nanny starts workers with ``MALLOC_TRIM_THRESHOLD_=65536`` (its
 ``distributed.nanny.pre-spawn-environ`` default). That fixes glibc's mmap threshold,
@@ -29,30 +31,36 @@ import time
 from concurrent.futures import Executor, wait
 
 from sim.executors import EXECUTORS, open_executor
-from sim.runner import run_replication
-from sim.scenario import Scenario, load_scenario
+from sim.sweep_tasks import RunSpec, Task, run_task
+
+METRICS = ("revenue", "revenue_partner_sourced", "revenue_partner_influenced", "partners_active")
 
 __all__ = ["timed_runs", "sweep_scaling"]
 
-def timed_runs(
-    executor: Executor, scenario: Scenario, runs: int, workers: int, repeat: int
-) -> float:
+def task(scenario: dict, replication: int) -> Task:
+    """A sweep task of one replication of ``scenario``, keeping the usual sweep metrics."""
+    run = RunSpec(replication, 0, replication, scenario["simulation"]["seed"], {})
+    return Task(scenario, (run,), final=METRICS, total=METRICS, flywheel=True, timeseries=())
+
+
+def timed_runs(executor: Executor, scenario: dict, runs: int, workers: int, repeat: int) -> float:
     """Seconds to run replications ``0..runs-1`` (best of ``repeat``), after a warm-up.
 
     The warm-up is one replication per worker, so every worker has imported the model.
     """
-    wait([executor.submit(run_replication, scenario, runs + w) for w in range(workers)])
+    wait([executor.submit(run_task, task(scenario, runs + w)) for w in range(workers)])
     best = float("inf")
     for _ in range(repeat):
         clock = time.perf_counter()
-        futures = [executor.submit(run_replication, scenario, i) for i in range(runs)]
+        futures = [executor.submit(run_task, task(scenario, i)) for i in range(runs)]
         for future in futures:
-            future.result()
+            if (future.result().runs["status"] != "ok").any():
+                raise RuntimeError("a benchmark run failed")
         best = min(best, time.perf_counter() - clock)
     return best
 
 
-def _seconds(kind: str, scenario: Scenario, runs: int, workers: int, repeat: int) -> float:
+def _seconds(kind: str, scenario: dict, runs: int, workers: int, repeat: int) -> float:
     with open_executor(kind, workers=None if kind == "serial" else workers) as info:
         return timed_runs(info.executor, scenario, runs, info.workers, repeat)
 
@@ -64,8 +72,7 @@ def sweep_scaling(scenario_dict: dict, runs: int, workers: int, repeat: int = 1)
         ``{"runs", "workers", <executor>: {"seconds", "runs_per_minute", "speedup"}}``
         for ``serial``, ``processes`` and ``dask``.
     """
-    scenario = load_scenario(scenario_dict)
-    seconds = {kind: _seconds(kind, scenario, runs, workers, repeat) for kind in EXECUTORS}
+    seconds = {kind: _seconds(kind, scenario_dict, runs, workers, repeat) for kind in EXECUTORS}
     result: dict = {"runs": runs, "workers": workers, "repeat": repeat}
     for kind, s in seconds.items():
         result[kind] = {

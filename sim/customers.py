@@ -90,8 +90,8 @@ class CustomerPopulation:
         elif self.peers is not None:
             self._adopted_peers.update(active)  # peers @ active, updated incrementally
 
-    def peer_adopted_share(self, ids: np.ndarray) -> np.ndarray:
-        """Share of the peers of customers ``ids`` who are paying customers (``f_i``).
+    def peer_adopted_share(self, ids: np.ndarray | slice) -> np.ndarray:
+        """Share of the peers of customers ``ids`` (ids or a slice) who are paying customers (``f_i``).
 
         As of the last :meth:`refresh_word_of_mouth`. ``complete``: fully mixed,
         f_i = adopted others / (N - 1), computed in O(N) without building N^2 edges.
@@ -100,7 +100,7 @@ class CustomerPopulation:
         if self.fully_mixed:
             return (self._active_total - (self.state[ids] == ACTIVE)) / max(self.size - 1, 1)
         if self.peers is None:
-            return np.zeros(ids.size)
+            return np.zeros(self.state[ids].size)
         return self._adopted_peers.counts[ids] * self.inverse_degree[ids]
 
     def quarterly_revenue(self) -> tuple[np.ndarray, np.ndarray]:

@@ -379,8 +379,10 @@ class EcosystemModel(mesa.Model):
         Each prospect's hazard (:func:`sim.deals.adoption_hazard`) adds the push of the
         partners covering its account, its segment's marketplace push and its adopted
         peers. Customers are taken a cache-sized block at a time, so the temporaries of
-        a block stay in cache however many customers there are; each customer's
-        draw is fixed by its id, so the blocks change nothing but the speed.
+        a block stay in cache however many customers there are, and the hazard is
+        computed for the whole block with contiguous array operations (most customers
+        are prospects) while only prospects draw. Each customer's draw is fixed by its
+        id, so the blocks change nothing but the speed.
 
         Returns:
             (ids, partner part, marketplace part, word-of-mouth part), one per adopter.
@@ -391,16 +393,16 @@ class EcosystemModel(mesa.Model):
         adopters = []
         for start in range(0, c.size, BLOCK):
             stop = min(start + BLOCK, c.size)
-            local = np.flatnonzero(c.state[start:stop] == PROSPECT)
-            ids = start + local
+            block = slice(start, stop)
+            prospects = np.flatnonzero(c.state[block] == PROSPECT)
             lo, hi = indptr[start], indptr[stop]
             partner_push = np.bincount(self._customer_of_entry[lo:hi] - start, weights=push[partner_of_entry[lo:hi]],
                                        minlength=stop - start)  # cover @ push for the block's rows
             hazard, _, partner, market, wom = deals.adoption_hazard(
-                adoption.innovation, adoption.imitation, partner_push[local], market_push_seg[c.segment[ids]],
-                c.peer_adopted_share(ids))
-            entering = self.stream(t, "adopt").uniform(ids) < hazard
-            adopters.append((ids[entering], partner[entering], market[entering], wom[entering]))
+                adoption.innovation, adoption.imitation, partner_push, market_push_seg[c.segment[block]],
+                c.peer_adopted_share(block))
+            entering = prospects[self.stream(t, "adopt").uniform(start + prospects) < hazard[prospects]]
+            adopters.append((start + entering, partner[entering], market[entering], wom[entering]))
         return tuple(np.concatenate(parts) for parts in zip(*adopters, strict=True))
 
     def _registration_protected(self, opps: deals.NewOpportunities) -> np.ndarray | None:
