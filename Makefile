@@ -1,6 +1,6 @@
 # Two commands set up everything on a fresh machine (Python >= 3.12 and pip):
 #   make run    install ecosim into .venv, run scenarios/baseline.yaml and write its report
-#   make test   install ecosim with its test extras into .venv and run the test suite
+#   make test   install ecosim with its test extras into .venv, lint, and run the test suite
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -21,6 +21,7 @@ run: install
 	$(BIN)/ecosim run scenarios/baseline.yaml --report
 
 test: install-test
+	$(BIN)/ruff check sim tests benchmarks
 	$(BIN)/python -m pytest
 
 clean:

@@ -381,7 +381,8 @@ def compare(
     result = Comparison(comparison, values, runs, manifest)
     if write:
         stamp = started.strftime("%Y%m%dT%H%M%SZ")
-        result.path = _write(result, target or RESULTS_ROOT / experiment.name / f"{stamp}-{manifest['fingerprint'][:8]}")
+        default = RESULTS_ROOT / experiment.name / f"{stamp}-{manifest['fingerprint'][:8]}"
+        result.path = _write(result, target or default)
     return result
 
 

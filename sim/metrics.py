@@ -98,9 +98,10 @@ def mean_interval(values, confidence: float = 0.95) -> tuple[float, float, float
 
 
 def flywheel_quarter(quarterly: pd.DataFrame, threshold: float = 0.5) -> pd.Series:
-    """First quarter, per replication, when partner-sourced plus influenced revenue exceeds
-    ``threshold`` of revenue: the self-sustaining ecosystem of seed 002's "mature
-    ecosystem flywheel". NaN where it never happens.
+    """First quarter, per replication, when partner-led revenue exceeds ``threshold`` of revenue.
+
+    Partner-led is partner-sourced plus influenced: the self-sustaining ecosystem of seed
+    002's "mature ecosystem flywheel". NaN where it never happens.
     """
     share = (quarterly["revenue_partner_sourced"] + quarterly["revenue_partner_influenced"]) / \
         quarterly["revenue"].where(quarterly["revenue"] > 0)
@@ -110,8 +111,9 @@ def flywheel_quarter(quarterly: pd.DataFrame, threshold: float = 0.5) -> pd.Seri
 
 
 def add_derived(quarterly: pd.DataFrame) -> pd.DataFrame:
-    """Add the flywheel loop measures: new customers per active partner and new
-    partners per new customer (DESIGN.md: "measure the loop").
+    """Add the flywheel loop measures (DESIGN.md: "measure the loop").
+
+    New customers per active partner, and new partners per new customer.
     """
     q = quarterly.copy()
     q["new_customers_per_active_partner"] = q["new_customers"] / q["partners_active"].where(

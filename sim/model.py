@@ -363,8 +363,8 @@ class EcosystemModel(mesa.Model):
                         self.stream(t, "influence"), priority=self.tiers.benefit("lead_priority"))
         losers, beat_direct, conflicts = deals.resolve_conflicts(
             opps, self.cover, np.where(p.is_marketplace, 0.0, engagement), c.direct_owned,
-            program.deal_registration, direct_claims=program.incentives.double_bubble is None, draws=self.stream(t, "conflict"),
-            protected=self._registration_protected(opps))
+            program.deal_registration, direct_claims=program.incentives.double_bubble is None,
+            draws=self.stream(t, "conflict"), protected=self._registration_protected(opps))
         p.alignment[losers] = np.maximum(0.0, p.alignment[losers] - behavior.conflict_alignment_penalty)
         value, cycle, win = deals.deal_terms(opps, c.segment, self.segment_value, self.segment_cycle,
                                              self.segment_win, self.readiness, p, beat_direct,

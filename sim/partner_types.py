@@ -172,7 +172,8 @@ TYPE_DEFAULTS: dict[str, dict] = {
         margin=0.20,  # assumption
         sellers=3,
         accounts_per_seller=30,
-        segment_fit={"smb": 0.5, "mid_market": 0.5, "enterprise": 0.0},  # seed 002 table: mid-market & SMB recurring base
+        # seed 002 table: mid-market & SMB recurring base
+        segment_fit={"smb": 0.5, "mid_market": 0.5, "enterprise": 0.0},
         deal_size_multiplier=1.0,
         sales_cycle_extra=0,
         win_rate_lift=0.10,

@@ -217,7 +217,7 @@ class Recorder:
         for i, state in enumerate(ag.STATES):
             row[f"partners_{state}"] = int((p.state == i).sum())
         in_program = p.in_states(*ag.PARTNERED_STATES)
-        for name, count in zip(m.tiers.names, m.tiers.counts(in_program)):
+        for name, count in zip(m.tiers.names, m.tiers.counts(in_program), strict=True):
             row[f"tier_{name}"] = int(count)
         rag = m.tiers.rag[in_program]
         for i, colour in enumerate(RAG):

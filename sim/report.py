@@ -287,6 +287,15 @@ def run_page(path: Path, quarter: int | None = None) -> Page:
                 run_figures(run, quarter), m)
 
 
+def _comparison_row(r) -> list[str]:
+    """One row of the headline table: an arm against the reference arm on one metric."""
+    interval = f"{format_metric(r.metric, r.ci_low)} to {format_metric(r.metric, r.ci_high)}"
+    relative = "n/a" if pd.isna(r.relative_change) else f"{r.relative_change:+.1%}"
+    return [r.metric, f"{r.arm} vs {r.baseline}", format_metric(r.metric, r.baseline_mean),
+            format_metric(r.metric, r.arm_mean), format_metric(r.metric, r.mean_difference), interval, relative,
+            r.verdict]
+
+
 def comparison_page(path: Path) -> Page:
     """The report page of an incentive comparison (``ecosim compare``)."""
     comparison = pd.read_csv(path / "comparison.csv")
@@ -309,10 +318,7 @@ def comparison_page(path: Path) -> Page:
     ]) + "<h3>Arms</h3>" + _table(["arm", "settings"], [
         [a["name"], "; ".join(f"{k}={v}" for k, v in _flatten({k: v for k, v in a.items() if k != "name"}) if v
                               not in ("None", "{}"))] for a in m.get("arms", [])])
-    rows = [[r.metric, f"{r.arm} vs {r.baseline}", format_metric(r.metric, r.baseline_mean), format_metric(r.metric, r.arm_mean),
-             format_metric(r.metric, r.mean_difference), f"{format_metric(r.metric, r.ci_low)} to {format_metric(r.metric, r.ci_high)}",
-             "n/a" if pd.isna(r.relative_change) else f"{r.relative_change:+.1%}", r.verdict]
-            for r in comparison.itertuples()]
+    rows = [_comparison_row(r) for r in comparison.itertuples()]
     headline = _table(["metric", "arm", "baseline mean", "arm mean", "difference", "95% interval", "relative",
                        "verdict"], rows)
     headline += ("<p>Each arm's own run directory (plots and report: <code>ecosim report DIR/ARM</code>): "

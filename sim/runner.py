@@ -103,7 +103,9 @@ def run_scenario(
     Args:
         source: a scenario file path, a dict, or a validated :class:`Scenario`.
         overrides: ``{"key.path": value}`` applied before validation.
-        replications, seed, quarters: shortcuts for the ``simulation.*`` overrides.
+        replications: shortcut for the ``simulation.replications`` override.
+        seed: shortcut for the ``simulation.seed`` override.
+        quarters: shortcut for the ``simulation.quarters`` override.
         out: the run directory (default ``results/<name>/<UTC time>-<hash>``).
         write: write the run directory; ``False`` only returns the tables.
         workers: processes to run replications in (results do not depend on it).
@@ -144,7 +146,7 @@ def run_scenario(
 
 
 def _quiet(progress: bool | None) -> bool | None:
-    """tqdm's ``disable``: None = only on a terminal."""
+    """The ``disable`` argument of tqdm: None = only on a terminal."""
     return None if progress is None else not progress
 
 

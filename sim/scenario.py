@@ -476,7 +476,7 @@ class Program(Strict):
             raise ValueError(f"the first tier ('{names[0]}') is the entry tier: min_score 0, no certification "
                              "requirement")
         scores = [t.min_score for t in self.tiers]
-        if any(b <= a for a, b in zip(scores, scores[1:])):
+        if any(b <= a for a, b in zip(scores, scores[1:], strict=False)):
             raise ValueError(f"tiers must be listed by strictly rising min_score, got {scores}")
         if self.incentives.mdf is None and any(t.mdf_bonus > 0 for t in self.tiers):
             raise ValueError("a tier has mdf_bonus but program.incentives.mdf is not set")

@@ -74,7 +74,8 @@ def _points(points: pd.DataFrame) -> list[str]:
     lines = []
     for metric, group in points.groupby("metric", sort=False):
         lines.append(f"\n{metric}: mean and 95% interval per point (n = replications with a value)")
-        lines.append("  " + "  ".join(f"{k:>{w}}" for k, w in zip(keys, widths, strict=True)) + f"  {'mean':>8}  interval")
+        header = "  ".join(f"{k:>{w}}" for k, w in zip(keys, widths, strict=True))
+        lines.append(f"  {header}  {'mean':>8}  interval")
         for r in group.head(MAX_POINTS).to_dict("records"):
             ident = "  ".join(f"{_cell(r[k]):>{w}}" for k, w in zip(keys, widths, strict=True))
             lines.append(f"  {ident}  {number(r['mean']):>8}  [{number(r['ci_low'])}, {number(r['ci_high'])}]  "
