@@ -17,7 +17,7 @@ def bench():
     sys.path.insert(0, str(BENCHMARKS))
     try:
         modules = {}
-        for name in ("sizes", "measure"):
+        for name in ("sizes", "measure", "sweep_scaling"):
             spec = importlib.util.spec_from_file_location(name, BENCHMARKS / f"{name}.py")
             modules[name] = importlib.util.module_from_spec(spec)
             spec.loader.exec_module(modules[name])
@@ -44,3 +44,15 @@ def test_measurement_reports_every_phase(bench):
     assert result["customers"] == 1_000 and result["quarters"] == 3
     assert 0 < result["customer_update_s"] <= result["step_s"] <= result["total_s"]
     assert result["peak_rss_bytes"] > 0
+
+
+def test_sweep_throughput_times_the_sweep_task(bench):
+    """The executor figures run what ``ecosim sweep``'s workers run, and every run succeeds."""
+    from sim.executors import open_executor
+
+    scenario = bench["sizes"].size_scenario("M", 0.02, quarters=3)
+    task = bench["sweep_scaling"].task(scenario, replication=4)
+    assert [run.replication for run in task.runs] == [4]
+    with open_executor("serial") as info:
+        seconds = bench["sweep_scaling"].timed_runs(info.executor, scenario, runs=2, workers=info.workers, repeat=1)
+    assert seconds > 0
