@@ -8,9 +8,10 @@ resident set size belongs to that size alone::
 
 The phases are those of :func:`sim.runner.run_replication`: building the model
 (customers, peer graph, partners, coverage), stepping every quarter, and building the
-result tables. Within the steps, the customer update (``_customer_quarter``:
-renewals and churn, closing deals, adoption with word of mouth and attribution) is
-timed on its own for the comparison with Mesa's per-agent updates.
+result tables. Within the steps, the customer update (the phase functions of
+:mod:`sim.sales`: renewals and churn, closing deals, MDF campaigns, adoption with word
+of mouth and attribution) is timed on its own for the comparison with Mesa's
+per-agent updates.
 
 Before the measured run the script runs the same scenario at 2,000 customers for two
 quarters, so one-time costs of a fresh interpreter (lazily imported submodules,
@@ -24,7 +25,9 @@ import json
 import resource
 import sys
 import time
+from contextlib import contextmanager
 
+from sim import sales
 from sim.model import EcosystemModel
 from sim.runner import replication_rng
 from sim.scenario import load_scenario
@@ -37,19 +40,31 @@ def peak_rss_bytes() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
-def _timed(model: EcosystemModel, method: str, totals: dict) -> None:
-    """Wrap one of ``model``'s methods so its seconds add up in ``totals[method]``."""
-    inner = getattr(model, method)
-    totals[method] = 0.0
+CUSTOMER_UPDATE = ("renew", "close", "run_mdf_campaigns", "open_opportunities")  # the phases of sim.sales
 
-    def timed(*args, **kwargs):
-        clock = time.perf_counter()
-        try:
-            return inner(*args, **kwargs)
-        finally:
-            totals[method] += time.perf_counter() - clock
 
-    setattr(model, method, timed)
+@contextmanager
+def _timed(module, names: tuple[str, ...], totals: dict, key: str):
+    """Wrap functions of ``module`` so their seconds add up in ``totals[key]``; restore them after."""
+    totals[key] = 0.0
+    originals = {name: getattr(module, name) for name in names}
+
+    def wrap(inner):
+        def timed(*args, **kwargs):
+            clock = time.perf_counter()
+            try:
+                return inner(*args, **kwargs)
+            finally:
+                totals[key] += time.perf_counter() - clock
+        return timed
+
+    for name, inner in originals.items():
+        setattr(module, name, wrap(inner))
+    try:
+        yield
+    finally:
+        for name, inner in originals.items():
+            setattr(module, name, inner)
 
 
 def measure_replication(scenario_dict: dict, replication: int = 0) -> dict:
@@ -67,9 +82,9 @@ def measure_replication(scenario_dict: dict, replication: int = 0) -> dict:
     model = EcosystemModel(scenario, rng=replication_rng(scenario.simulation.seed, replication))
     built = time.perf_counter()
     inside: dict[str, float] = {}
-    _timed(model, "_customer_quarter", inside)
-    for _ in range(quarters):
-        model.step()
+    with _timed(sales, CUSTOMER_UPDATE, inside, "customer_update"):
+        for _ in range(quarters):
+            model.step()
     stepped = time.perf_counter()
     model.recorder.quarterly_frame()
     model.recorder.partner_frame()
@@ -81,7 +96,7 @@ def measure_replication(scenario_dict: dict, replication: int = 0) -> dict:
         "quarters": quarters,
         "build_s": built - clock,
         "step_s": stepped - built,
-        "customer_update_s": inside["_customer_quarter"],
+        "customer_update_s": inside["customer_update"],
         "tables_s": done - stepped,
         "total_s": done - clock,
         "updates_per_s": customers * quarters / (stepped - built),

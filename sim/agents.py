@@ -1,36 +1,19 @@
-"""Vendors and partners: their state and the decision rules they follow.
+"""Partners: every partner's attributes and lifecycle state, as columns.
 
 Partner state lives in arrays (:class:`PartnerPopulation`, one entry per partner) so
-every rule is applied to thousands of partners at once; each partner is also a
-:class:`PartnerAgent` (a ``mesa.Agent`` whose attributes read those arrays), so the
-usual Mesa tools (``model.agents_by_type``, ``AgentSet.select``) work on them.
-
-Decision rules, each with its source:
-
-* :func:`effort_split` — partners split seller capacity across the vendors they carry
-  by expected profit (seed 002 "Why Partners Need Startups": partners "are in the
-  business of maximizing their own profitability"; multinomial logit choice,
-  McFadden 1974).
-* :func:`acceptance_probability` — partners join for customer demand, margins,
-  services potential and credibility (seed 002 "How do mature partners assess
-  whether a startup is ready to partner?").
+every rule is applied to thousands of partners at once; the rules themselves are in
+the phase modules (:mod:`sim.recruitment`, :mod:`sim.enablement`, :mod:`sim.effort`,
+:mod:`sim.activity`). Partners are not ``mesa.Agent`` objects: nothing reads them one
+at a time, and up to 10^5 Python objects would cost the build its speed.
 """
 
 from __future__ import annotations
 
-import mesa
 import numpy as np
 
 from sim.partner_types import PARTNER_TYPES, ROUTE_OF_TYPE, SEGMENTS, TYPE_DEFAULTS
 
-__all__ = [
-    "STATES",
-    "PartnerPopulation",
-    "PartnerAgent",
-    "VendorAgent",
-    "effort_split",
-    "acceptance_probability",
-]
+__all__ = ["STATES", "SELLING_STATES", "PARTNERED_STATES", "PartnerPopulation"]
 
 # Partner lifecycle (DESIGN.md mechanisms table; seed 001 "onboarding programs that
 # compress ramp times", certification track; seed 002 onboarding and certification).
@@ -95,6 +78,7 @@ class PartnerPopulation:
         self.last_opportunity_quarter = np.full(self.size, -1, dtype=np.int64)
         self.selling_since = np.full(self.size, -1, dtype=np.int64)
         self.dormant_quarters = np.zeros(self.size, dtype=np.int64)
+        self.has_won = np.zeros(self.size, dtype=bool)  # has won a deal (a pending first-win bonus is paid)
         self.alignment = np.full(self.size, 0.5)
         self.effort_share = np.zeros(self.size)
         self.installed_share = np.zeros(self.size)
@@ -124,98 +108,3 @@ class PartnerPopulation:
         selling = self.in_states(*SELLING_STATES)
         base = np.where(self.certified, 1.0, 0.5) * route_quality
         return np.where(selling, np.where(self.state == DORMANT, 0.5 * base, base), 0.0)
-
-
-def expected_profit_per_value(margin, win_prob, deal_multiplier, services_attach, services_ratio):
-    """Partner's expected profit per unit of deal value from one unit of selling effort.
-
-    margin x win probability x relative deal size (the commission) plus the services
-    wrap it can sell around the product (seed 002 "Ability to Build Service Layers").
-    """
-    return win_prob * deal_multiplier * (margin + services_attach * services_ratio)
-
-
-def effort_split(
-    focal_profit: np.ndarray,
-    rival_profit: np.ndarray,
-    alignment: np.ndarray,
-    installed_share: np.ndarray,
-    rival_installed_share: float,
-    n_rivals: int,
-    behavior,
-) -> np.ndarray:
-    """Share of each partner's seller capacity given to the focal vendor (logit choice).
-
-    Utility of vendor v for a partner: ``effort_sensitivity * profit_v +
-    alignment_weight * alignment_v + demand_weight * installed_share_v``. With
-    ``n_rivals`` identical rivals the focal share is
-    ``exp(U_f) / (exp(U_f) + n_rivals * exp(U_r))``.
-    """
-    u_focal = (behavior.effort_sensitivity * focal_profit + behavior.alignment_weight * alignment
-               + behavior.demand_weight * installed_share)
-    u_rival = (behavior.effort_sensitivity * rival_profit + behavior.alignment_weight * 0.5
-               + behavior.demand_weight * rival_installed_share)
-    if n_rivals == 0:
-        return np.ones_like(u_focal)
-    return 1.0 / (1.0 + n_rivals * np.exp(u_rival - u_focal))
-
-
-def acceptance_probability(
-    margin: np.ndarray,
-    default_margin: np.ndarray,
-    services_attach: np.ndarray,
-    credibility: float,
-    installed_share: np.ndarray,
-    behavior,
-) -> np.ndarray:
-    """Probability a prospective partner accepts the vendor's offer (logistic).
-
-    Rises with the offered margin above what the type usually earns, with services
-    potential, with the vendor's stage credibility and with the installed base in the
-    partner's own accounts (seed 002: customer demand is "the strongest signal").
-    """
-    relative_margin = margin / np.maximum(default_margin, 1e-9) - 1.0
-    logit = (behavior.acceptance_base
-             + behavior.acceptance_margin_weight * relative_margin
-             + behavior.acceptance_services_weight * services_attach
-             + behavior.acceptance_credibility_weight * credibility
-             + behavior.demand_weight * installed_share)
-    return 1.0 / (1.0 + np.exp(-logit))
-
-
-class VendorAgent(mesa.Agent):
-    """A vendor: the focal startup or one of its rivals."""
-
-    def __init__(self, model, name: str, focal: bool):
-        super().__init__(model)
-        self.name = name
-        self.focal = focal
-
-
-class PartnerAgent(mesa.Agent):
-    """One partner; its attributes are views on the model's :class:`PartnerPopulation`."""
-
-    def __init__(self, model, index: int):
-        super().__init__(model)
-        self.index = index
-
-    @property
-    def partner_type(self) -> str:
-        """The partner's type (``gsi``, ``reseller``, ...)."""
-        return self.model.partners.type_names[self.index]
-
-    @property
-    def state(self) -> str:
-        """The partner's lifecycle state."""
-        return self.model.partners.state_name(self.index)
-
-    @property
-    def effort_share(self) -> float:
-        """Share of the partner's sellers working the focal vendor this quarter."""
-        return float(self.model.partners.effort_share[self.index])
-
-    @property
-    def parent_id(self) -> int | None:
-        """The distributor of a two-tier reseller, else ``None``."""
-        parent = int(self.model.partners.parent[self.index])
-        return parent if parent >= 0 else None

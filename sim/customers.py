@@ -21,13 +21,16 @@ others, so runs that differ only in program design keep common random numbers
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import scipy.sparse as sp
 
 from sim.draws import Draws
 from sim.network import FlaggedCount
+from sim.partner_types import SEGMENTS
 
-__all__ = ["CUSTOMER_STATES", "CHANNELS", "CustomerPopulation"]
+__all__ = ["CUSTOMER_STATES", "CHANNELS", "CustomerPopulation", "Segments"]
 
 CUSTOMER_STATES: tuple[str, ...] = ("prospect", "opportunity", "active", "churned")
 PROSPECT, OPPORTUNITY, ACTIVE, CHURNED = range(len(CUSTOMER_STATES))
@@ -37,6 +40,27 @@ CHANNELS: tuple[str, ...] = ("direct", "partner_sourced", "partner_influenced", 
 DIRECT, SOURCED, INFLUENCED, MARKETPLACE = range(len(CHANNELS))
 
 QUARTERS_PER_YEAR = 4
+
+
+@dataclass(frozen=True)
+class Segments:
+    """The market's deal terms per customer segment (in ``SEGMENTS`` order; 0 for an absent segment)."""
+
+    share: np.ndarray  # share of customers
+    value: np.ndarray  # mean first-year contract value
+    cycle: np.ndarray  # sales cycle, quarters
+    win: np.ndarray  # base win rate
+    churn: np.ndarray  # annual churn
+
+    @classmethod
+    def from_market(cls, market) -> Segments:
+        """Read the scenario's ``market.segments``."""
+        def column(field: str, dtype=float) -> np.ndarray:
+            return np.array([getattr(market.segments[s], field) if s in market.segments else 0.0 for s in SEGMENTS],
+                            dtype=dtype)
+
+        return cls(column("share"), column("annual_contract_value"), column("sales_cycle_quarters", int),
+                   column("win_rate"), column("annual_churn"))
 
 
 class CustomerPopulation:

@@ -27,7 +27,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import ndtri
 
-__all__ = ["Draws"]
+__all__ = ["Draws", "stochastic_round"]
 
 _MASK = (1 << 64) - 1
 _GOLDEN = 0x9E3779B97F4A7C15  # SplitMix64's increment: 2^64 / golden ratio, odd
@@ -109,3 +109,14 @@ class Draws:
     def scalar(self) -> float:
         """One uniform in [0, 1) (a draw for a single event, such as rounding a capacity)."""
         return float(self.uniform(np.zeros(1, dtype=np.int64))[0])
+
+
+def stochastic_round(x: float, u: float) -> int:
+    """Round ``x`` up when the uniform draw ``u`` falls below its fractional part (unbiased capacity).
+
+    Examples:
+        >>> stochastic_round(2.25, 0.2), stochastic_round(2.25, 0.3)
+        (3, 2)
+    """
+    base = int(np.floor(x))
+    return base + int(u < x - base)

@@ -54,6 +54,7 @@ and pay tied to renewals brings fewer, stickier ones.
 from __future__ import annotations
 
 import copy
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -65,6 +66,10 @@ __all__ = [
     "PRESETS",
     "PRESET_SECTIONS",
     "IncentiveProgram",
+    "MdfSpend",
+    "Payouts",
+    "collected_pay_value",
+    "renewal_probability",
     "apply_preset",
     "fit_multiplier",
     "instalment_quarters",
@@ -217,21 +222,71 @@ def fit_multiplier(poor: np.ndarray, poor_fit_share: float, poor_fit_churn: floa
     return np.where(poor, poor_fit_churn, good)
 
 
+# --------------------------------------------------------------------------- records
+@dataclass(frozen=True)
+class MdfSpend:
+    """What partners spent of their MDF on demand generation in a quarter."""
+
+    hazard: np.ndarray  # adoption hazard each partner's campaigns add per prospect account
+    spend: np.ndarray  # per partner
+
+
+@dataclass(frozen=True)
+class Payouts:
+    """What a vendor paid its partners in a quarter."""
+
+    parts: np.ndarray  # (PAYOUT_COMPONENTS x partners)
+    double_bubble_spend: float  # direct reps' commission on partner deals in their named accounts
+
+    @property
+    def per_partner(self) -> np.ndarray:
+        """Each partner's payout, all components."""
+        return self.parts.sum(axis=0)
+
+
+class _Ledger:
+    """Payouts of one quarter by component and partner, as they are made."""
+
+    def __init__(self, n_partners: int):
+        self.parts = np.zeros((len(PAYOUT_COMPONENTS), n_partners))
+
+    def pay(self, component: int, partner_ids: np.ndarray, amounts: np.ndarray) -> None:
+        """Pay ``amounts`` to ``partner_ids`` under payout ``component`` (PAYOUT_COMPONENTS index)."""
+        self.parts[component] += np.bincount(partner_ids, weights=amounts, minlength=self.parts.shape[1])
+
+
 # --------------------------------------------------------------------------- program
+def renewal_probability(partners, segments, churn: bool) -> np.ndarray:
+    """Probability that a customer a partner sells renews at its anniversary (by segment mix and services)."""
+    segment_churn = partners.segment_fit @ segments.churn if churn else np.zeros(partners.size)
+    return 1.0 - segment_churn * (1.0 - partners.services_attach * partners.retention_effect)
+
+
+def collected_pay_value(partners, segments, discount: float, churn: bool) -> np.ndarray:
+    """Present value of one unit of first-year pay received as the customer pays (usual terms)."""
+    return present_value(instalment_quarters("on_collection", 0), discount,
+                         renewal_probability(partners, segments, churn))
+
+
 class IncentiveProgram:
-    """The incentive program of one model run: rates, the first-year pay ledger and MDF funds.
+    """One vendor's incentive program: rates, the first-year pay ledger and MDF funds.
 
     Args:
-        model: the :class:`sim.model.EcosystemModel` (its partners, customers, tiers).
+        program: the scenario's validated ``program`` section.
+        behavior: the scenario's ``partners.behavior`` section.
+        churn: whether customers churn (``market.churn``).
+        partners: the partner population the program pays.
+        segments: the market's per-segment deal terms (:class:`sim.customers.Segments`).
+        customers: number of customers (the size of the first-year pay ledger).
+        tiers: the vendor's tier book (tier benefits add to rates).
     """
 
-    def __init__(self, model):
-        self.model = model
-        sc = model.config
-        self.config = inc = sc.program.incentives
-        self.co_sell_fee = sc.program.co_sell_fee
-        self.behavior = sc.partners.behavior
-        p, c = model.partners, model.customers
+    def __init__(self, program, behavior, churn: bool, partners, segments, customers: int, tiers):
+        self.config = inc = program.incentives
+        self.co_sell_fee = program.co_sell_fee
+        self.behavior = behavior
+        self.partners = p = partners
+        self.tiers = tiers
         referral_code = ag.COMMERCIAL_MODEL_CODE["referral"]
         as_referral = inc.referral.resell_as_referral & (p.model_code == ag.COMMERCIAL_MODEL_CODE["resell"])
         self.model_code = np.where(as_referral, referral_code, p.model_code)
@@ -239,39 +294,38 @@ class IncentiveProgram:
         self.base_rate = base * np.where(self.model_code == referral_code, inc.referral.fee_scale, inc.margin_scale)
         self.quarters = instalment_quarters(inc.payout_timing, inc.spread_quarters)
         self.late_share = float((self.quarters >= QUARTERS_PER_YEAR).mean())
-        self.typical_value = (p.segment_fit @ model.segment_value) * p.deal_size_multiplier
-        segment_churn = p.segment_fit @ model.segment_churn if sc.market.churn else np.zeros(p.size)
-        self.p_renew = 1.0 - segment_churn * (1.0 - p.services_attach * p.retention_effect)
-        discount = self.behavior.pay_discount_rate
-        self.pv_timed = present_value(self.quarters, discount, self.p_renew)
-        self.pv_collected = present_value(instalment_quarters("on_collection", 0), discount, self.p_renew)
-        self.pv_renewal = self.p_renew * (1.0 + discount) ** -QUARTERS_PER_YEAR
-        self.won_any = np.zeros(p.size, dtype=bool)
+        self.typical_value = (p.segment_fit @ segments.value) * p.deal_size_multiplier
+        p_renew = renewal_probability(p, segments, churn)
+        discount = behavior.pay_discount_rate
+        self.pv_timed = present_value(self.quarters, discount, p_renew)
+        self.pv_collected = collected_pay_value(p, segments, discount, churn)
+        self.pv_renewal = p_renew * (1.0 + discount) ** -QUARTERS_PER_YEAR
+        self.first_win_paid = np.zeros(p.size, dtype=bool)
         self.certification_paid = p.certified.copy()
         self.mdf_balance = np.zeros(p.size)
-        self.first_year = np.zeros((len(_LEDGER), c.size))
+        self.first_year = np.zeros((len(_LEDGER), customers))
 
     # ------------------------------------------------------------------ rates
     def rate(self) -> np.ndarray:
         """Each partner's margin or fee rate now: its base rate plus its tier's margin bonus."""
-        return self.base_rate + self.model.tiers.benefit("margin_bonus")
+        return self.base_rate + self.tiers.benefit("margin_bonus")
 
     def mdf_rate(self) -> np.ndarray:
         """Share of each partner's revenue accrued to its MDF fund (program plus tier bonus)."""
-        p = self.model.partners
+        p = self.partners
         if self.config.mdf is None:
             return np.zeros(p.size)
         # Marketplaces hold no accounts to run campaigns in.
-        return np.where(p.is_marketplace, 0.0, self.config.mdf.accrual + self.model.tiers.benefit("mdf_bonus"))
+        return np.where(p.is_marketplace, 0.0, self.config.mdf.accrual + self.tiers.benefit("mdf_bonus"))
 
     def _deal_pay(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Per partner and unit of deal value: (timed first-year pay, MDF accrual, renewal pay)."""
-        p, inc = self.model.partners, self.config
+        p, inc = self.partners, self.config
         timed = self.rate().copy()
         if inc.registration_bonus is not None:
             timed += np.where(p.is_marketplace, 0.0, inc.registration_bonus.bonus)
         if inc.milestones is not None:
-            pending = np.where(self.won_any, 0.0, inc.milestones.first_win)
+            pending = np.where(p.has_won, 0.0, inc.milestones.first_win)
             pending += np.where(p.certified, 0.0, inc.milestones.certification)
             timed += np.divide(pending, self.typical_value, out=np.zeros(p.size), where=self.typical_value > 0)
         renewal = np.full(p.size, inc.retention_rebate.rate if inc.retention_rebate is not None else 0.0)
@@ -305,18 +359,66 @@ class IncentiveProgram:
         boost = self.config.non_monetary.alignment_boost if self.config.non_monetary is not None else 0.0
         return 0.5 + boost
 
-    # ------------------------------------------------------------------ payments
-    def book(self, won: np.ndarray, pay) -> float:
-        """Schedule the first-year pay of newly won deals and pay first-win bonuses.
+    # ------------------------------------------------------------------ MDF
+    def spend_mdf(self, selling: np.ndarray, prospects: np.ndarray) -> MdfSpend:
+        """Partners spend part of their MDF on demand generation in their own accounts.
 
         Args:
-            won: customer ids of deals won this quarter.
-            pay: ``pay(component, partner_ids, amounts)``, the recorder's ledger.
+            selling: mask of partners able to run campaigns this quarter.
+            prospects: prospects in each partner's accounts.
+
+        Returns:
+            The hazard each partner's campaigns add per prospect account
+            (``spend / cost_per_opportunity`` opportunities spread over its prospects)
+            and the spend per partner.
+        """
+        n = self.mdf_balance.size
+        if self.config.mdf is None:
+            return MdfSpend(np.zeros(n), np.zeros(n))
+        mdf = self.config.mdf
+        spend = np.where(selling & (prospects > 0), self.mdf_balance * mdf.spend_share, 0.0)
+        self.mdf_balance -= spend
+        opportunities = spend / mdf.cost_per_opportunity
+        hazard = np.divide(opportunities, prospects, out=np.zeros(n), where=prospects > 0)
+        return MdfSpend(np.minimum(hazard, 1.0), spend)
+
+    # ------------------------------------------------------------------ payouts
+    def pay(self, t: int, customers, renewals, closes, revenue) -> Payouts:
+        """Pay the quarter: rebates on renewals, first-year pay booked on won deals, instalments and margins.
+
+        Args:
+            t: the quarter.
+            customers: the customer population (after the quarter's deals).
+            renewals: the quarter's :class:`sim.sales.Renewals`.
+            closes: the quarter's :class:`sim.sales.Closed` records, in the order they closed.
+            revenue: the quarter's :class:`sim.revenue.Revenue`.
+
+        Returns:
+            The quarter's :class:`Payouts`.
+        """
+        ledger = _Ledger(self.partners.size)
+        self._rebate(customers, renewals.renewed, ledger)
+        double_bubble = 0.0
+        for closed in closes:
+            double_bubble += self._book(customers, closed.won, ledger)
+        self._pay_quarter(t, customers, revenue, ledger)
+        return Payouts(ledger.parts, double_bubble)
+
+    def _rebate(self, c, renewed: np.ndarray, ledger: _Ledger) -> None:
+        """Pay the retention rebate on renewals of partner-acquired customers."""
+        if self.config.retention_rebate is None:
+            return
+        partner = c.partner[renewed]
+        acquired = (partner >= 0) & np.isin(c.channel[renewed], (SOURCED, INFLUENCED))
+        ledger.pay(REBATE, partner[acquired], self.config.retention_rebate.rate * c.contract_value[renewed[acquired]])
+
+    def _book(self, c, won: np.ndarray, ledger: _Ledger) -> float:
+        """Schedule the first-year pay of newly won deals and pay first-win bonuses.
 
         Returns:
             The double-bubble commission paid to direct reps on these deals.
         """
-        c, p, inc = self.model.customers, self.model.partners, self.config
+        p, inc = self.partners, self.config
         self.first_year[:, won] = 0.0
         ids = won[c.partner[won] >= 0]
         pid, channel, value = c.partner[ids], c.channel[ids], c.contract_value[ids]
@@ -333,74 +435,35 @@ class IncentiveProgram:
         if inc.registration_bonus is not None:
             self.first_year[3, ids] = np.where(sourced, inc.registration_bonus.bonus * value, 0.0)
         if inc.milestones is not None and inc.milestones.first_win > 0:
-            first = np.unique(pid[~self.won_any[pid]])
-            pay(BONUS, first, np.full(first.size, inc.milestones.first_win))
-        self.won_any[pid] = True
+            first = np.unique(pid[~self.first_win_paid[pid]])
+            ledger.pay(BONUS, first, np.full(first.size, inc.milestones.first_win))
+        self.first_win_paid[pid] = True
         if inc.double_bubble is None:
             return 0.0
         in_named_account = sourced & c.direct_owned[ids]
         return float((inc.double_bubble.commission * value[in_named_account]).sum())
 
-    def pay_quarter(self, t: int, served: np.ndarray, amount: np.ndarray, partner_revenue: np.ndarray,
-                    pay) -> None:
-        """Pay the quarter's instalments, recurring margins and fees, milestone bonuses; accrue MDF.
-
-        Args:
-            t: the quarter.
-            served: paying customers that a partner sold or serves (ids, ascending).
-            amount: revenue each of them brings this quarter.
-            partner_revenue: revenue recognised this quarter per partner (sourced and influenced).
-            pay: the recorder's ``pay(component, partner_ids, amounts)``.
-        """
-        c, p, inc = self.model.customers, self.model.partners, self.config
+    def _pay_quarter(self, t: int, c, revenue, ledger: _Ledger) -> None:
+        """Pay the quarter's instalments, recurring margins and fees, certification bonuses; accrue MDF."""
+        p, inc = self.partners, self.config
+        served, amount = revenue.served, revenue.served_amount
         partner, channel, tenure = c.partner[served], c.channel[served], t - c.start_quarter[served]
         due = tenure < self.quarters.size
         parent = p.parent[partner]
         for row, (component, recipient) in enumerate(_LEDGER):
             to = parent if recipient == "parent" else partner
             ok = due & (to >= 0)
-            pay(component, to[ok], self.first_year[row, served[ok]] / self.quarters.size)
+            ledger.pay(component, to[ok], self.first_year[row, served[ok]] / self.quarters.size)
         rate = self.rate()
         later = (tenure >= QUARTERS_PER_YEAR) & (channel == SOURCED)
         resold = later & (self.model_code[partner] == ag.COMMERCIAL_MODEL_CODE["resell"])
-        pay(MARGIN, partner[resold], rate[partner[resold]] * amount[resold])
+        ledger.pay(MARGIN, partner[resold], rate[partner[resold]] * amount[resold])
         two_tier = resold & (parent >= 0)
-        pay(MARGIN, parent[two_tier], rate[parent[two_tier]] * amount[two_tier])
+        ledger.pay(MARGIN, parent[two_tier], rate[parent[two_tier]] * amount[two_tier])
         listed = channel == MARKETPLACE
-        pay(REFERRAL, partner[listed], rate[partner[listed]] * amount[listed])
+        ledger.pay(REFERRAL, partner[listed], rate[partner[listed]] * amount[listed])
         if inc.milestones is not None and inc.milestones.certification > 0:
             newly = np.flatnonzero(p.certified & ~self.certification_paid)
-            pay(BONUS, newly, np.full(newly.size, inc.milestones.certification))
+            ledger.pay(BONUS, newly, np.full(newly.size, inc.milestones.certification))
         self.certification_paid |= p.certified
-        self.mdf_balance += self.mdf_rate() * partner_revenue
-
-    def rebate(self, renewed: np.ndarray, pay) -> None:
-        """Pay the retention rebate on renewals of partner-acquired customers."""
-        if self.config.retention_rebate is None:
-            return
-        c = self.model.customers
-        partner = c.partner[renewed]
-        acquired = (partner >= 0) & np.isin(c.channel[renewed], (SOURCED, INFLUENCED))
-        pay(REBATE, partner[acquired], self.config.retention_rebate.rate * c.contract_value[renewed[acquired]])
-
-    def spend_mdf(self, selling: np.ndarray, prospects: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Partners spend part of their MDF on demand generation in their own accounts.
-
-        Args:
-            selling: mask of partners able to run campaigns this quarter.
-            prospects: prospects in each partner's accounts.
-
-        Returns:
-            (adoption hazard each partner's campaigns add per prospect account, spend
-            per partner): ``spend / cost_per_opportunity`` opportunities spread over
-            its prospects.
-        """
-        n = self.mdf_balance.size
-        if self.config.mdf is None:
-            return np.zeros(n), np.zeros(n)
-        mdf = self.config.mdf
-        spend = np.where(selling & (prospects > 0), self.mdf_balance * mdf.spend_share, 0.0)
-        self.mdf_balance -= spend
-        opportunities = spend / mdf.cost_per_opportunity
-        hazard = np.divide(opportunities, prospects, out=np.zeros(n), where=prospects > 0)
-        return np.minimum(hazard, 1.0), spend
+        self.mdf_balance += self.mdf_rate() * revenue.partner_revenue.sum(axis=0)

@@ -2,8 +2,8 @@
 
 The customer peer graph can have a million nodes, so it is built with vectorised
 numpy generators straight into a ``scipy.sparse`` CSR adjacency matrix (networkx's
-pure-Python generators take minutes at that size). A networkx graph is materialised
-only on request (:func:`ecosystem_graph`, for pictures and export of small runs).
+pure-Python generators take minutes at that size). :class:`Coverage` holds the
+partners' account books with the views the hot path needs.
 
 * ``small_world``: Watts & Strogatz (1998) ring lattice with rewiring.
 * ``scale_free``: Chung & Lu (2002) expected-degree graph with power-law weights
@@ -18,11 +18,10 @@ paying accounts in each partner's book).
 
 from __future__ import annotations
 
-import networkx as nx
 import numpy as np
 import scipy.sparse as sp
 
-__all__ = ["peer_graph", "coverage_matrix", "ecosystem_graph", "FlaggedCount", "row_entries"]
+__all__ = ["peer_graph", "coverage_matrix", "Coverage", "FlaggedCount", "row_entries"]
 
 
 def _index_dtype(n: int) -> type:
@@ -219,27 +218,26 @@ class FlaggedCount:
         return self.counts
 
 
-def ecosystem_graph(model) -> nx.Graph:
-    """Materialise the vendor-partner-customer graph of a model as networkx (small runs).
+class Coverage:
+    """The partners' account books: which partner covers which customer, with views for the hot path.
 
-    Nodes: ``vendor``, one node per recruited partner (``partner:<id>``) with its type
-    and state, and one aggregated node per partner for the customers it serves
-    (``customers:<id>``, with a ``count``) so pictures never draw every customer.
-    Edges: vendor-partner contracts, distributor-reseller (two-tier), partner-customers.
+    Args:
+        matrix: the (customers x partners) 0/1 coverage matrix from :func:`coverage_matrix`.
     """
-    graph = nx.Graph()
-    graph.add_node("vendor", kind="vendor")
-    partners = model.partners
-    served = np.bincount(model.customers.partner[model.customers.active_mask()] + 1,
-                         minlength=partners.size + 1)[1:]
-    for pid in np.flatnonzero(partners.state != 0):
-        node = f"partner:{pid}"
-        graph.add_node(node, kind="partner", partner_type=partners.type_names[pid],
-                       state=partners.state_name(pid))
-        parent = partners.parent[pid]
-        graph.add_edge(f"partner:{parent}" if parent >= 0 else "vendor", node,
-                       kind="two_tier" if parent >= 0 else "contract")
-        if served[pid]:
-            graph.add_node(f"customers:{pid}", kind="customers", count=int(served[pid]))
-            graph.add_edge(node, f"customers:{pid}", kind="serves")
-    return graph
+
+    def __init__(self, matrix: sp.csr_matrix):
+        self.matrix = matrix
+        self.by_partner = matrix.T.tocsr()
+        # Row (customer) of each stored entry, so a block of rows can be summed with bincount.
+        self.customer_of_entry = np.repeat(np.arange(matrix.shape[0], dtype=matrix.indices.dtype),
+                                           np.diff(matrix.indptr))
+        self.accounts = np.diff(self.by_partner.indptr).astype(np.float32)  # accounts in each partner's book
+        self._paying = FlaggedCount(self.by_partner, matrix)
+
+    def paying_in_book(self, paying: np.ndarray) -> np.ndarray:
+        """Paying customers in each partner's book (float32 counts), updated incrementally."""
+        return self._paying.update(paying)
+
+    def in_books(self, flags: np.ndarray) -> np.ndarray:
+        """Customers with ``flags`` in each partner's book (a full product, float32)."""
+        return self.by_partner @ flags.astype(np.float32)

@@ -47,7 +47,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["RAG", "TierBook", "Indicators", "percentile_rank", "scorecard", "rag", "target_tier", "hysteresis"]
+from sim import agents as ag
+from sim.customers import ACTIVE, OPPORTUNITY
+
+__all__ = ["RAG", "TierBook", "Indicators", "Review", "percentile_rank", "scorecard", "rag", "target_tier",
+           "hysteresis", "review_partners"]
 
 RAG: tuple[str, ...] = ("green", "amber", "red")
 GREEN, AMBER, RED = range(len(RAG))
@@ -231,3 +235,52 @@ class TierBook:
     def counts(self, partnered: np.ndarray) -> np.ndarray:
         """Partnered partners in each tier."""
         return np.bincount(self.tier[partnered], minlength=len(self.names))
+
+
+# --------------------------------------------------------------------------- the review phase
+@dataclass(frozen=True)
+class Review:
+    """The quarter's partner review."""
+
+    held: bool  # whether this was a review quarter
+    exited: np.ndarray  # partner ids exited for staying red
+
+
+def _by_partner(customer_partner: np.ndarray, n: int) -> np.ndarray:
+    """Count customers per partner (customers with no partner, -1, are left out)."""
+    return np.bincount(customer_partner[customer_partner >= 0], minlength=n).astype(float)
+
+
+def review_partners(book: TierBook, partners: ag.PartnerPopulation, customers, accounts: np.ndarray, t: int,
+                    revenue, renewals, closes, exit_grace: int) -> Review:
+    """Feed the scorecard window with the quarter; at review quarters score, tier and exit partners.
+
+    Args:
+        book: the vendor's tier book.
+        partners: the partner population (exited partners churn).
+        customers: the customer population at the end of the quarter.
+        accounts: accounts in each partner's book.
+        t: the quarter.
+        revenue: the quarter's :class:`sim.revenue.Revenue`.
+        renewals: the quarter's :class:`sim.sales.Renewals`.
+        closes: the quarter's :class:`sim.sales.Closed` records.
+        exit_grace: quarters of selling before red reviews count toward an exit.
+    """
+    p, c, n = partners, customers, partners.size
+    won = sum((_by_partner(c.partner[closed.won], n) for closed in closes), np.zeros(n))
+    lost = sum((_by_partner(closed.lost_partner, n) for closed in closes), np.zeros(n))
+    renewed, churned = (_by_partner(c.partner[ids], n) for ids in (renewals.renewed, renewals.churned))
+    book.observe(t, revenue=revenue.partner_revenue.sum(axis=0), won=won, lost=lost, renewed=renewed, churned=churned)
+    if not book.is_review(t):
+        return Review(False, np.empty(0, dtype=np.int64))
+    in_pipeline = np.flatnonzero((c.state == OPPORTUNITY) & (c.partner >= 0))
+    served = np.flatnonzero((c.state == ACTIVE) & (c.partner >= 0))
+    reached = np.bincount(c.partner[np.concatenate([in_pipeline, served])], minlength=n)
+    qualified = np.bincount(c.partner[in_pipeline], minlength=n,
+                            weights=c.opportunity_value[in_pipeline] * c.win_prob[in_pipeline])
+    indicators = Indicators(accounts=accounts, reached=reached, alignment=p.alignment, certified=p.certified,
+                            effort_share=p.effort_share, qualified_pipeline=qualified, **book.window_totals())
+    scored = p.in_states(*ag.SELLING_STATES)
+    exited = book.review(indicators, scored, scored & (t - p.selling_since >= exit_grace))
+    p.state[exited] = ag.CHURNED
+    return Review(True, exited)

@@ -5,9 +5,10 @@ import pytest
 from conftest import small
 
 import sim
-from sim import agents as ag
 from sim.customers import CustomerPopulation
 from sim.draws import Draws
+from sim.effort import logit_share, utility
+from sim.recruitment import acceptance_probability
 from sim.scenario import PartnerBehavior
 
 
@@ -31,20 +32,21 @@ def test_higher_margin_raises_focal_effort_share():
 
 def test_effort_split_is_a_logit_on_profit():
     behavior = PartnerBehavior()
-    share = ag.effort_split(np.array([0.05, 0.10]), np.array([0.05, 0.05]), np.array([0.5, 0.5]),
-                            np.zeros(2), 0.0, 2, behavior)
+    focal = utility(np.array([0.05, 0.10]), np.array([0.5, 0.5]), np.zeros(2), behavior)
+    rival = utility(np.array([0.05, 0.05]), 0.5, 0.0, behavior)
+    share = logit_share([focal, rival, rival])
     assert share[0] == pytest.approx(1 / 3)  # equal profit, two rivals: a third of the effort
     assert share[1] > share[0]
 
 
 def test_acceptance_rises_with_margin_installed_base_and_credibility():
     b = PartnerBehavior()
-    base = ag.acceptance_probability(np.array([0.1]), np.array([0.1]), np.array([0.3]), 0.7, np.array([0.0]), b)
-    assert ag.acceptance_probability(np.array([0.15]), np.array([0.1]), np.array([0.3]), 0.7,
+    base = acceptance_probability(np.array([0.1]), np.array([0.1]), np.array([0.3]), 0.7, np.array([0.0]), b)
+    assert acceptance_probability(np.array([0.15]), np.array([0.1]), np.array([0.3]), 0.7,
                                      np.array([0.0]), b) > base
-    assert ag.acceptance_probability(np.array([0.1]), np.array([0.1]), np.array([0.3]), 0.7,
+    assert acceptance_probability(np.array([0.1]), np.array([0.1]), np.array([0.3]), 0.7,
                                      np.array([0.3]), b) > base
-    assert ag.acceptance_probability(np.array([0.1]), np.array([0.1]), np.array([0.3]), 1.0,
+    assert acceptance_probability(np.array([0.1]), np.array([0.1]), np.array([0.3]), 1.0,
                                      np.array([0.0]), b) > base
 
 

@@ -1,11 +1,14 @@
 """Scorecards, tiers, hysteresis, exits, and tier benefits feeding effort."""
 
+from functools import partial
+
 import numpy as np
 import pytest
 from conftest import small
 
 import sim
 from sim import agents as ag
+from sim.effort import split_effort
 from sim.model import EcosystemModel
 from sim.runner import replication_rng
 from sim.scenario import ScoreWeights
@@ -195,15 +198,16 @@ def test_raising_a_tiers_margin_raises_that_tiers_effort_share():
     model = EcosystemModel(scenario, rng=replication_rng(5, 0))
     for _ in range(8):
         model.step()
-    p, tiers = model.partners, model.tiers
+    p, tiers = model.partners, model.vendor.tiers
     partnered = p.in_states(*ag.PARTNERED_STATES) & ~p.is_marketplace
     gold = partnered & (tiers.tier == 2)
     others = partnered & (tiers.tier != 2)
     assert gold.sum() > 0 and others.sum() > 0
-    model._split_effort()
-    before = p.effort_share.copy()
+    split = partial(split_effort, p, model.competitors, model.segments, scenario.market.services_ratio,
+                    scenario.partners.behavior)
+    before = split().share.copy()
     tiers.benefits["margin_bonus"][2] += 0.10
-    model._split_effort()
+    split()
     assert (p.effort_share[gold] > before[gold]).all()
     assert p.effort_share[gold].mean() > before[gold].mean() + 0.02
     np.testing.assert_array_equal(p.effort_share[others], before[others])

@@ -1,0 +1,99 @@
+"""Partner effort: how each partner splits its sellers across the vendors it carries.
+
+Rules in this module, each with its source:
+
+* :func:`expected_profit_per_value` — a partner's expected profit per unit of deal
+  value from one unit of selling effort: margin x win probability x relative deal
+  size, plus the services wrap it can sell around the product (seed 002 "Ability to
+  Build Service Layers").
+* :func:`logit_share` — partners split seller capacity across vendors by a
+  multinomial logit of utility ``effort_sensitivity x profit + alignment_weight x
+  alignment + demand_weight x installed share`` (seed 002 "Why Partners Need
+  Startups": partners "are in the business of maximizing their own profitability";
+  McFadden 1974). Every vendor, startup or established rival, enters the same way.
+* :func:`update_installed_share` — the share of a partner's accounts already using
+  the vendor's product, the customer pull in its utility (seed 002: customer demand is
+  "the strongest signal").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim import agents as ag
+
+__all__ = ["Effort", "expected_profit_per_value", "utility", "logit_share", "update_installed_share",
+           "split_effort"]
+
+
+@dataclass(frozen=True)
+class Effort:
+    """The quarter's effort on one vendor."""
+
+    share: np.ndarray  # share of each partner's sellers working the vendor (0 outside the program)
+    engagement: np.ndarray  # share x selling productivity
+
+
+def expected_profit_per_value(margin, win_prob, deal_multiplier, services_attach, services_ratio):
+    """Partner's expected profit per unit of deal value from one unit of selling effort.
+
+    Examples:
+        >>> float(expected_profit_per_value(0.2, 0.5, 1.0, 0.0, 0.5))
+        0.1
+    """
+    return win_prob * deal_multiplier * (margin + services_attach * services_ratio)
+
+
+def utility(profit, alignment, installed_share, behavior):
+    """A partner's utility of putting effort on a vendor (the logit's index)."""
+    return (behavior.effort_sensitivity * profit + behavior.alignment_weight * alignment
+            + behavior.demand_weight * installed_share)
+
+
+def logit_share(utilities: list, own: int = 0) -> np.ndarray:
+    """Share of effort each partner gives vendor ``own``: ``1 / (1 + sum_w exp(U_w - U_own))``.
+
+    Args:
+        utilities: one utility (array per partner, or a number) per vendor.
+        own: the position of the vendor whose share is wanted.
+
+    Examples:
+        >>> float(logit_share([np.array([1.0]), 1.0, 1.0])[0])  # three equal vendors
+        0.3333333333333333
+    """
+    mine = np.asarray(utilities[own], dtype=float)
+    others = sum((np.exp(u - mine) for i, u in enumerate(utilities) if i != own), np.zeros_like(mine))
+    return 1.0 / (1.0 + others)
+
+
+def update_installed_share(partners: ag.PartnerPopulation, coverage, paying: np.ndarray) -> None:
+    """Set each partner's share of accounts already using the vendor's product.
+
+    Args:
+        partners: the partner population (its ``installed_share`` is set).
+        coverage: the partners' account books (:class:`sim.network.Coverage`).
+        paying: mask of paying customers.
+    """
+    in_book = coverage.paying_in_book(paying)
+    partners.installed_share = np.divide(in_book, coverage.accounts, out=np.zeros(partners.size),
+                                         where=coverage.accounts > 0)
+
+
+def split_effort(partners: ag.PartnerPopulation, vendors: list, segments, services_ratio: float,
+                 behavior) -> Effort:
+    """Partners split their sellers across vendors; returns the first vendor's effort.
+
+    Each vendor offers its expected profit, alignment and installed share
+    (:class:`sim.vendors.VendorAgent`, :class:`sim.vendors.StaticRival`); partners in
+    the first vendor's program give it their logit share (a marketplace listing
+    needs no seller effort: share 1), and their engagement is that share times their
+    selling productivity at the vendor's route quality. Sets ``partners.effort_share``.
+    """
+    p, vendor = partners, vendors[0]
+    utilities = [utility(v.expected_profit(p, segments, services_ratio), v.alignment(p), v.installed_share(p),
+                         behavior) for v in vendors]
+    share = np.where(p.is_marketplace, 1.0, logit_share(utilities))
+    p.effort_share = np.where(p.in_states(*ag.PARTNERED_STATES), share, 0.0)
+    return Effort(p.effort_share, p.effort_share * p.productivity(vendor.route_quality))

@@ -1,0 +1,142 @@
+"""Recruitment: the vendor's partner managers and its distributors bring partners in.
+
+Rules in this module, each with its source:
+
+* :func:`acceptance_probability` — partners join for customer demand, margins,
+  services potential and credibility (seed 002 "How do mature partners assess
+  whether a startup is ready to partner?"): logistic in the offered pay relative to
+  the type's usual margin, services attach, the vendor's stage credibility and its
+  installed base in the partner's own accounts.
+* :func:`vendor_outreach` — partner managers approach prospects, as many as their
+  capacity allows; types above the vendor's Partner Maturity Index stage are not
+  approached when stage gates are on (seed 002: "Stage 2 ... VARs, Regional SIs,
+  Resellers"; "Stage 3 ... GSIs, Distributors"). Recruits queue for onboarding
+  (:mod:`sim.enablement`).
+* :func:`distributor_cascade` — enabled distributors recruit and enable resellers
+  from their own network (seed 002 case study 1: "the distributor became the primary
+  orchestrator, responsible for onboarding and managing downstream resellers"), so
+  cascaded resellers skip the vendor's queue; the vendor pays ``cascade_cost_share``
+  of their enablement.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim import agents as ag
+from sim.draws import Draws, stochastic_round
+from sim.partner_types import MIN_STAGE_OF_TYPE, PARTNER_TYPES
+
+__all__ = ["Recruitment", "acceptance_probability", "recruit", "vendor_outreach", "distributor_cascade"]
+
+
+@dataclass(frozen=True)
+class Recruitment:
+    """Who joined a vendor this quarter."""
+
+    recruited: int  # partners who accepted (outreach and cascade)
+    cascade_enablement_spend: float  # the vendor's share of cascaded resellers' enablement
+
+
+def acceptance_probability(
+    margin: np.ndarray,
+    default_margin: np.ndarray,
+    services_attach: np.ndarray,
+    credibility: float,
+    installed_share: np.ndarray,
+    behavior,
+) -> np.ndarray:
+    """Probability a prospective partner accepts the vendor's offer (logistic)."""
+    relative_margin = margin / np.maximum(default_margin, 1e-9) - 1.0
+    logit = (behavior.acceptance_base
+             + behavior.acceptance_margin_weight * relative_margin
+             + behavior.acceptance_services_weight * services_attach
+             + behavior.acceptance_credibility_weight * credibility
+             + behavior.demand_weight * installed_share)
+    return 1.0 / (1.0 + np.exp(-logit))
+
+
+def _acceptance(partners: ag.PartnerPopulation, vendor, ids: np.ndarray, behavior) -> np.ndarray:
+    """Acceptance of the vendor's offer: what a deal pays under its program vs. the type's usual margin."""
+    p, program = partners, vendor.program
+    return acceptance_probability(program.deal_value()[ids], program.usual_value(p.default_margin)[ids],
+                                  p.services_attach[ids], vendor.credibility, p.installed_share[ids], behavior)
+
+
+def _join(partners: ag.PartnerPopulation, joined: np.ndarray, t: int, ramp_left) -> None:
+    partners.state[joined] = ag.ONBOARDING
+    partners.recruited_quarter[joined] = t
+    partners.ramp_left[joined] = ramp_left
+
+
+def vendor_outreach(partners: ag.PartnerPopulation, vendor, t: int, slot_draws: Draws, priority_draws: Draws,
+                    accept_draws: Draws, behavior) -> int:
+    """Partner managers approach prospects; each accepts with the acceptance probability.
+
+    Returns:
+        Partners who joined (they queue for a partner manager: ``ramp_left`` -1).
+    """
+    p, v = partners, vendor.config
+    eligible = (p.state == ag.PROSPECT) & (p.parent < 0)
+    if v.enforce_stage_gates:
+        min_stage = np.array([MIN_STAGE_OF_TYPE[name] for name in PARTNER_TYPES])[p.type_index]
+        eligible &= min_stage <= vendor.stage
+    candidates = np.flatnonzero(eligible)
+    slots = stochastic_round(v.partner_managers * v.outreach_per_manager * vendor.route_quality, slot_draws.scalar())
+    everyone = np.arange(p.size)
+    priority = priority_draws.uniform(everyone)
+    accept_u = accept_draws.uniform(everyone)
+    if candidates.size == 0 or slots == 0:
+        return 0
+    approached = candidates[np.argsort(priority[candidates], kind="stable")[:slots]]
+    joined = approached[accept_u[approached] < _acceptance(p, vendor, approached, behavior)]
+    _join(p, joined, t, ramp_left=-1)
+    return int(joined.size)
+
+
+def distributor_cascade(partners: ag.PartnerPopulation, vendor, t: int, draws: Draws,
+                        behavior) -> tuple[int, float]:
+    """Enabled distributors recruit resellers of their own network and enable them.
+
+    Returns:
+        (resellers who joined, the vendor's share of their enablement cost).
+    """
+    p = partners
+    recruited, spend = 0, 0.0
+    everyone = np.arange(p.size)
+    priority, round_u, accept_u = draws.uniform(everyone), draws.uniform(everyone), draws.uniform(everyone)
+    distributors = np.flatnonzero(p.is_distributor & p.in_states(*ag.SELLING_STATES))
+    if distributors.size == 0:
+        return 0, 0.0
+    # Acceptance depends on the offer, credibility and installed base, which the cascade
+    # does not change: computed once for all partners rather than per distributor.
+    acceptance = _acceptance(p, vendor, everyone, behavior)
+    for dist in distributors:
+        network = np.flatnonzero((p.parent == dist) & (p.state == ag.PROSPECT))
+        capacity = stochastic_round(p.resellers_per_quarter[dist] * vendor.route_quality, round_u[dist])
+        if network.size == 0 or capacity == 0:
+            continue
+        approached = network[np.argsort(priority[network], kind="stable")[:capacity]]
+        joined = approached[accept_u[approached] < acceptance[approached]]
+        _join(p, joined, t, ramp_left=p.ramp_quarters[joined])
+        spend += float((p.enablement_cost[joined] * p.cascade_cost_share[dist]).sum())
+        recruited += joined.size
+    return recruited, spend
+
+
+def recruit(partners: ag.PartnerPopulation, vendor, t: int, stream, behavior) -> Recruitment:
+    """The vendor's outreach, then its distributors' cascade.
+
+    Args:
+        partners: the partner population (recruits' state is set).
+        vendor: the recruiting :class:`sim.vendors.VendorAgent`.
+        t: the quarter.
+        stream: ``stream(purpose)`` gives the quarter's :class:`sim.draws.Draws` of a purpose.
+        behavior: the scenario's ``partners.behavior`` section.
+    """
+    outreach = vendor_outreach(partners, vendor, t, stream("outreach_slots"), stream("outreach"), stream("accept"),
+                               behavior)
+    cascaded, spend = distributor_cascade(partners, vendor, t, stream("cascade"), behavior)
+    return Recruitment(outreach + cascaded, spend)

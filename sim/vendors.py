@@ -1,0 +1,158 @@
+"""Vendors: Mesa agents that own their partner programs and compete for partners' effort.
+
+A :class:`VendorAgent` is a startup with everything it decides or holds: its incentive
+program (:class:`sim.incentives.IncentiveProgram`), its tier book
+(:class:`sim.tiers.TierBook`), its Partner Maturity Index stage and credibility, its
+product readiness, its partner-management capacity and the routes to market it runs.
+A :class:`StaticRival` is an established vendor the same partners also carry: it pays
+each partner type its usual margin, wins at a fixed rate and never changes (scenario
+section ``rivals``).
+
+Both offer partners the same three things, which the effort split
+(:mod:`sim.effort`) weighs for every vendor alike: expected profit per unit of selling
+effort, alignment, and the vendor's installed base in the partner's accounts. A
+second full vendor is therefore a second agent, not a new branch.
+
+Rules in this module, each with its source:
+
+* :meth:`VendorAgent.assess_stage` — the Partner Maturity Index stage from age,
+  customers and ARR (seed 002 PMI table: stage 1 is years 0-2, stage 3 from year 3);
+  it only moves up; product readiness grows with design partners' feedback.
+* :meth:`VendorAgent.assess_routes` — each active route to market costs attention;
+  quality = min(1, route capacity / routes) (seed 002: "don't pursue more than two to
+  three ecosystem motions at a time").
+"""
+
+from __future__ import annotations
+
+import mesa
+import numpy as np
+
+from sim import agents as ag
+from sim.effort import expected_profit_per_value
+from sim.incentives import IncentiveProgram, collected_pay_value
+from sim.tiers import TierBook
+
+__all__ = ["VendorAgent", "StaticRival"]
+
+STAGE2_AGE_QUARTERS = 8  # seed 002 PMI: stage 1 is years 0-2
+STAGE3_AGE_QUARTERS = 12  # seed 002 PMI: stage 3 from year 3
+
+
+class VendorAgent(mesa.Agent):
+    """A startup vendor: its program, tier book, stage, capacities and routes to market.
+
+    Args:
+        model: the Mesa model the agent belongs to.
+        name: the vendor's name (``focal`` for a one-vendor scenario).
+        scenario: the validated scenario (its ``vendor``, ``program`` and ``partners`` sections).
+        partners: the partner population it recruits from.
+        segments: the market's per-segment deal terms (:class:`sim.customers.Segments`).
+        customers: number of customers in the market.
+    """
+
+    def __init__(self, model, name: str, scenario, partners: ag.PartnerPopulation, segments, customers: int):
+        super().__init__(model)
+        self.name = name
+        self.config = scenario.vendor
+        self.age = self.config.age_quarters
+        self.readiness = self.config.product_readiness
+        self.stage = max(self.config.stage or 1, self._derived_stage(customers=0, arr=0.0))
+        self.route_quality = 1.0
+        self.routes_active = 0
+        self.tiers = TierBook(scenario.program, partners.size)
+        self.program = IncentiveProgram(scenario.program, scenario.partners.behavior, scenario.market.churn,
+                                        partners, segments, customers, self.tiers)
+
+    # ------------------------------------------------------------------ stage
+    def _derived_stage(self, customers: int, arr: float) -> int:
+        """Partner Maturity Index stage from age, customers and ARR (seed 002 PMI table)."""
+        v = self.config
+        if self.age >= STAGE3_AGE_QUARTERS and arr >= v.stage3_arr:
+            return 3
+        if self.age >= STAGE2_AGE_QUARTERS and customers >= v.stage2_customers:
+            return 2
+        return 1
+
+    def assess_stage(self, customers: int, arr: float) -> None:
+        """Age a quarter; the stage only moves up; readiness grows with design feedback.
+
+        Args:
+            customers: the vendor's paying customers now.
+            arr: their annual recurring revenue.
+        """
+        self.age += 1
+        self.stage = max(self.stage, self._derived_stage(customers, arr))
+        self.readiness = min(1.0, self.readiness + self.config.readiness_gain_per_quarter)
+
+    @property
+    def credibility(self) -> float:
+        """The vendor's credibility with partners at its current stage."""
+        return self.config.credibility[str(self.stage)]
+
+    # ------------------------------------------------------------------ routes
+    def assess_routes(self, partners: ag.PartnerPopulation) -> None:
+        """Count the routes to market its partners run; beyond capacity, quality drops.
+
+        Seed 002: each motion "requires significant investment in enablement ... and
+        ongoing relationship management". Quality = min(1, route_capacity / routes).
+        """
+        partnered = partners.in_states(*ag.PARTNERED_STATES)
+        self.routes_active = len(set(partners.route[partnered]))
+        self.route_quality = min(1.0, self.config.route_capacity / max(self.routes_active, 1))
+
+    # ------------------------------------------------------------------ offer to partners
+    def expected_profit(self, partners: ag.PartnerPopulation, segments, services_ratio: float) -> np.ndarray:
+        """Each partner's expected profit per unit of deal value from a unit of effort on this vendor.
+
+        Win probability (segment mix x readiness x the type's lift x the tier's
+        support) x deal size x (the program's present value of a won deal plus the
+        services wrap).
+        """
+        win = ((partners.segment_fit @ segments.win) * self.readiness * (1.0 + partners.win_rate_lift)
+               * (1.0 + self.tiers.benefit("support")))
+        return expected_profit_per_value(self.program.deal_value(), win, partners.deal_size_multiplier,
+                                         partners.services_attach, services_ratio)
+
+    def alignment(self, partners: ag.PartnerPopulation) -> np.ndarray:
+        """Each partner's alignment with this vendor."""
+        return partners.alignment
+
+    def installed_share(self, partners: ag.PartnerPopulation) -> np.ndarray:
+        """Share of each partner's accounts already using this vendor's product."""
+        return partners.installed_share
+
+
+class StaticRival(mesa.Agent):
+    """An established rival on usual terms: it only competes for partners' effort.
+
+    Args:
+        model: the Mesa model the agent belongs to.
+        name: the rival's name.
+        rivals: the scenario's ``rivals`` section.
+        partners: the partner population.
+        segments: the market's per-segment deal terms.
+        behavior: the scenario's ``partners.behavior`` section.
+        churn: whether customers churn (``market.churn``).
+    """
+
+    def __init__(self, model, name: str, rivals, partners: ag.PartnerPopulation, segments, behavior, churn: bool):
+        super().__init__(model)
+        self.name = name
+        self.config = rivals
+        self.pay_per_value = partners.default_margin * rivals.margin_ratio * collected_pay_value(
+            partners, segments, behavior.pay_discount_rate, churn)
+
+    def expected_profit(self, partners: ag.PartnerPopulation, segments, services_ratio: float) -> np.ndarray:
+        """Expected profit per unit of deal value: the type's usual margin, paid on collection."""
+        r = self.config
+        return expected_profit_per_value(self.pay_per_value, r.win_rate, partners.deal_size_multiplier,
+                                         r.services_attach, services_ratio)
+
+    def alignment(self, partners: ag.PartnerPopulation) -> float:
+        """Partners are neutral toward an established rival (alignment 0.5)."""
+        return 0.5
+
+    def installed_share(self, partners: ag.PartnerPopulation) -> float:
+        """The rival's customer pull in partners' accounts (``rivals.installed_share``)."""
+        return self.config.installed_share
