@@ -231,7 +231,7 @@ class Recorder:
         state = np.array(ag.STATES, dtype=object)[code]
         partnered = np.isin(code, ag.PARTNERED_STATES)
         tier = np.array(self.tier_names, dtype=object)[self.tier_data[:quarters].ravel()]
-        rag = np.array(RAG + ("",), dtype=object)[self.rag_data[:quarters].ravel()]  # -1 (not scored) -> ""
+        rag = np.array(RAG + (None,), dtype=object)[self.rag_data[:quarters].ravel()]  # -1 (not scored): missing
         scores = {col: np.where(partnered, self.score_data[i, :quarters].ravel(), np.nan)
                   for i, col in enumerate(SCORE_COLUMNS)}
         frame = pd.DataFrame({
@@ -239,9 +239,9 @@ class Recorder:
             "partner_id": np.tile(np.arange(n), quarters),
             "partner_type": np.tile(p.type_names, quarters),
             "state": state,
-            "tier": np.where(partnered, tier, ""),
+            "tier": np.where(partnered, tier, None),
             **scores,
-            "rag": np.where(partnered, rag, ""),
+            "rag": np.where(partnered, rag, None),
             **d,
             "parent_id": pd.array(np.tile(np.where(p.parent >= 0, p.parent, -1), quarters), dtype="Int64"),
         })

@@ -3,6 +3,7 @@
 from functools import partial
 
 import numpy as np
+import pandas as pd
 import pytest
 from conftest import small
 
@@ -160,13 +161,22 @@ def test_partner_rows_carry_scores_rag_and_tier_each_quarter(tiered_run):
     green = scored[scored["rag"] == "green"]["score"]
     assert green.min() >= 0.6 and scored[scored["rag"] == "red"]["score"].max() < 0.3
     outside = p[p["state"].isin(["prospect", "churned"])]
-    assert (outside["tier"] == "").all() and outside["score"].isna().all() and (outside["rag"] == "").all()
+    assert outside["tier"].isna().all() and outside["score"].isna().all() and outside["rag"].isna().all()
     assert set(p.loc[p["state"] == "onboarding", "tier"]) <= {"registered"}
+    assert p.loc[p["state"] == "onboarding", "rag"].isna().all()  # in the program, not scored yet: missing
+
+
+def test_missing_tier_and_rag_are_null_in_the_parquet_file(tmp_path):
+    """Tidy data: a partner outside the program has no tier and an unscored one no RAG (null, not "")."""
+    result = sim.run_scenario(small(), replications=1, quarters=3, out=tmp_path / "run", progress=False)
+    p = pd.read_parquet(result.path / "partners.parquet")
+    assert not (p["rag"] == "").any() and not (p["tier"] == "").any()
+    assert p.loc[p["state"] == "prospect", ["tier", "rag"]].isna().all().all()
 
 
 def test_tier_counts_match_the_partner_rows(tiered_run):
     p, q = tiered_run.partners, tiered_run.quarterly.set_index(["replication", "quarter"])
-    counts = p[p["tier"] != ""].groupby(["replication", "quarter"])["tier"].value_counts().unstack(fill_value=0)
+    counts = p[p["tier"].notna()].groupby(["replication", "quarter"])["tier"].value_counts().unstack(fill_value=0)
     for tier in ("registered", "silver", "gold"):
         np.testing.assert_array_equal(counts.reindex(q.index, fill_value=0).get(tier, 0), q[f"tier_{tier}"])
     np.testing.assert_array_equal(q[["tier_registered", "tier_silver", "tier_gold"]].sum(axis=1),
