@@ -149,22 +149,24 @@ class CustomerPopulation:
         self.partner[ids] = partner
         self.fit[ids] = fit
 
-    def close_due(self, quarter: int, draws: Draws) -> tuple[np.ndarray, np.ndarray]:
+    def close_due(self, quarter: int, draws: Draws) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Resolve opportunities closing this quarter: won ones become customers.
 
         Returns:
-            (won ids, lost ids). Lost opportunities return to the prospect pool.
+            (won ids, lost ids, the partner each lost opportunity was credited to, -1
+            for none). Lost opportunities return to the prospect pool.
         """
         due = np.concatenate(self._closing.pop(quarter, []) or [np.empty(0, dtype=np.int64)])
         won_mask = draws.uniform(due) < self.win_prob[due]
         won, lost = due[won_mask], due[~won_mask]
+        lost_partner = self.partner[lost]
         self.state[won] = ACTIVE
         self.contract_value[won] = self.opportunity_value[won]
         self.start_quarter[won] = quarter
         self.state[lost] = PROSPECT
         self.channel[lost] = DIRECT
         self.partner[lost] = -1
-        return won, lost
+        return won, lost, lost_partner
 
     def attach_services(self, ids: np.ndarray, attach_prob: np.ndarray, retention_effect: np.ndarray,
                         draws: Draws) -> None:

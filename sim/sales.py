@@ -71,7 +71,7 @@ def close(customers: CustomerPopulation, partners: ag.PartnerPopulation, t: int,
     bonus is no longer pending.
     """
     c, p = customers, partners
-    won, lost = c.close_due(t, close_draws)
+    won, lost, lost_partner = c.close_due(t, close_draws)
     partner = c.partner[won]
     has = partner >= 0
     attach = np.zeros(won.size)
@@ -80,7 +80,7 @@ def close(customers: CustomerPopulation, partners: ag.PartnerPopulation, t: int,
     effect[has] = p.retention_effect[partner[has]]
     c.attach_services(won, attach, effect, attach_draws)
     p.has_won[partner[has]] = True
-    return Closed(won, lost, c.partner[lost])
+    return Closed(won, lost, lost_partner)
 
 
 def run_mdf_campaigns(program, partners: ag.PartnerPopulation, customers: CustomerPopulation,

@@ -230,3 +230,17 @@ def test_tiers_raise_win_rates_through_support():
     helped = sim.run_scenario(small(), {"program.tiers": supported}, replications=3, quarters=10, write=False,
                               progress=False).quarterly
     assert helped["new_customers"].sum() > flat["new_customers"].sum()
+
+
+def test_scorecard_win_rate_counts_the_partners_lost_deals():
+    """Performance includes win rate = won / (won + lost) of each partner's own deals (seed 003)."""
+    scenario = sim.load_scenario(small(), {"simulation.quarters": 6})
+    model = EcosystemModel(scenario, rng=replication_rng(5, 0))
+    lost_by_partner = []
+    for _ in range(6):
+        model.step()
+        lost_by_partner.append(sum(int((closed.lost_partner >= 0).sum()) for closed in model.last.closes))
+    window = model.vendor.tiers.window_totals()
+    in_window = sum(lost_by_partner[-scenario.program.scorecard.window_quarters:])
+    assert in_window > 0 and window["lost"].sum() == in_window
+    assert window["won"].sum() > 0
