@@ -8,8 +8,9 @@ Rules in this module, each with its source:
   drift"; seed 002 growth-stage metric "activation rate - how many onboarded partners
   are actively driving activity"). Marketplaces and distributors never go dormant:
   a listing and a two-tier orchestrator have no opportunities of their own.
-* Alignment: a partner that lost a contested deal loses
-  ``conflict_alignment_penalty`` (seed 002: conflicts lower alignment); every quarter
+* Alignment: a partner that lost a dispute over a deal loses
+  ``conflict_alignment_penalty`` (seed 002: when "deal ownership isn't clearly
+  communicated, trust erodes"; :func:`sim.deals.resolve_conflicts`); every quarter
   alignment drifts back toward the program's target by at most
   ``alignment_recovery`` (seed 002: "non-financial rewards" raise the target).
 """
@@ -35,19 +36,19 @@ class Activity:
 
 
 def update_activity(partners: ag.PartnerPopulation, t: int, opportunities: np.ndarray,
-                    conflict_losers: np.ndarray, alignment_target: float, behavior) -> Activity:
+                    dispute_losers: np.ndarray, alignment_target: float, behavior) -> Activity:
     """Mark partners active, dormant or churned by their recent opportunities; move their alignment.
 
     Args:
         partners: the partner population (state and alignment are updated).
         t: the quarter.
         opportunities: opportunities each partner had this quarter.
-        conflict_losers: partner ids that lost a contested claim this quarter.
+        dispute_losers: partner ids that lost a dispute this quarter (one entry per loss).
         alignment_target: where alignment drifts back to (the vendor program's).
         behavior: the scenario's ``partners.behavior`` section.
     """
     p, b = partners, behavior
-    p.alignment[conflict_losers] = np.maximum(0.0, p.alignment[conflict_losers] - b.conflict_alignment_penalty)
+    p.alignment[dispute_losers] = np.maximum(0.0, p.alignment[dispute_losers] - b.conflict_alignment_penalty)
     had = opportunities > 0
     wake = had & p.in_states(ag.ENABLED, ag.CERTIFIED, ag.DORMANT)
     p.state[wake] = ag.ACTIVE

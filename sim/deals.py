@@ -12,9 +12,12 @@ Rules in this module, each with its source:
 * :func:`influence` — a customer who arrives by marketing or word of mouth asks the
   partner already serving the account (seed 002: "customers begin asking their
   existing partners about your solution"): the deal becomes partner-influenced.
-* :func:`resolve_conflicts` — two claimants on one opportunity are a conflict; the
-  deal-registration rule decides who gets it and the loser's alignment falls
-  (seed 002 "partner conflict or deal-registration overlaps").
+* :func:`resolve_conflicts` — two claimants on one opportunity are an overlapping
+  claim; the deal-registration rule decides who gets it (seed 002 "partner conflict or
+  deal-registration overlaps"). A claim no rule settles (who registered first, with
+  no protected registration) is a dispute, and a partner that loses a dispute loses
+  alignment; clear rules settle claims without one (seed 002: "Transparency avoids
+  conflict").
 * :func:`deal_terms` — deal size, sales cycle and win rate by segment and by the
   partner type that sells it (seed 002 partner-type table; SI deals larger, longer).
 
@@ -42,6 +45,7 @@ __all__ = [
     "sample_partner_per_row",
     "influence",
     "resolve_conflicts",
+    "ConflictOutcome",
     "deal_terms",
     "NewOpportunities",
 ]
@@ -132,10 +136,20 @@ def influence(ids: np.ndarray, channel: np.ndarray, partner: np.ndarray, cover: 
     partner[direct[engaged]] = candidate[engaged]
 
 
+@dataclass(frozen=True)
+class ConflictOutcome:
+    """How the quarter's overlapping claims on partner-sourced opportunities were settled."""
+
+    claims: int  # overlapping claims: another partner or a direct rep claimed a partner-sourced deal
+    disputes: int  # claims no rule settled: decided by who registered first, with no protection
+    losers: np.ndarray  # partner ids that lost a claim (one entry per loss)
+    disputed_losers: np.ndarray  # those of them that lost a dispute
+    partner_beat_direct: np.ndarray  # bool per opportunity: the partner won against a direct rep
+
+
 def resolve_conflicts(opps: NewOpportunities, cover: sp.csr_matrix, engagement: np.ndarray,
                       direct_owned: np.ndarray, rule: str, direct_claims: bool,
-                      draws: Draws,
-                      protected: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, int]:
+                      draws: Draws, protected: np.ndarray | None = None) -> ConflictOutcome:
     """Settle opportunities that two claimants register.
 
     Claimants of a partner-sourced opportunity: the sourcing partner; another partner
@@ -149,48 +163,53 @@ def resolve_conflicts(opps: NewOpportunities, cover: sp.csr_matrix, engagement: 
     wins every first-registered contest. Direct claims are off under a double bubble
     (``direct_claims`` false): the direct rep is paid on the partner's deal too.
 
+    A claim is a *dispute* when no rule settles it: it falls to who registered first
+    and no protected registration says who that was. Claims settled by a protected
+    registration or by a partner- or direct-preferred rule are not disputes (seed 002:
+    partners "understand that conflicts and overlaps are inevitable ... What they don't
+    tolerate well is uncertainty, ambiguity"; transparency "in opportunity
+    registration" prevents "relationship-damaging disputes").
+
     Modifies ``opps`` in place (the winner becomes the seller; a partner that loses to
     the direct rep leaves a direct deal).
-
-    Returns:
-        (ids of partners that lost a claim, bool per opportunity: partner won against a
-        direct rep, number of conflicts).
     """
     sourced = np.flatnonzero(opps.channel == SOURCED)
     ids = opps.ids[sourced]
     owner = opps.partner[sourced]
     registered_first = np.zeros(ids.size, dtype=bool) if protected is None else protected[sourced]
-    losers: list[np.ndarray] = []
     partner_beat_direct = np.zeros(opps.ids.size, dtype=bool)
 
-    # Partner vs partner.
+    # Partner vs partner: always decided by who registered first.
     other = sample_partner_per_row(cover, ids, engagement, draws, exclude=owner)
     claim_u, first_u, direct_u = draws.uniform(ids), draws.uniform(ids), draws.uniform(ids)
     has_other = other >= 0
     claims = np.zeros(ids.size, dtype=bool)
     claims[has_other] = claim_u[has_other] < engagement[other[has_other]]
     other_wins = claims & (first_u < 0.5) & ~registered_first
-    losers.append(np.where(other_wins, owner, other)[claims])
+    partner_lost = np.where(other_wins, owner, other)
+    partner_disputed = claims & ~registered_first
     owner = np.where(other_wins, other, owner)
     opps.partner[sourced] = owner
-    n_conflicts = int(claims.sum())
 
     # Partner vs direct rep in named accounts.
     direct_claim = direct_owned[ids] & direct_claims
-    n_conflicts += int(direct_claim.sum())
     if rule == "partner_preferred":
-        partner_wins = np.ones(ids.size, dtype=bool)
+        partner_wins, settled = np.ones(ids.size, dtype=bool), np.ones(ids.size, dtype=bool)
     elif rule == "direct_preferred":
-        partner_wins = np.zeros(ids.size, dtype=bool)
+        partner_wins, settled = np.zeros(ids.size, dtype=bool), np.ones(ids.size, dtype=bool)
     else:
-        partner_wins = (direct_u < 0.5) | registered_first
+        partner_wins, settled = (direct_u < 0.5) | registered_first, registered_first
     direct_wins = direct_claim & ~partner_wins
-    losers.append(owner[direct_wins])
+    direct_disputed = direct_claim & ~settled
     partner_beat_direct[sourced[direct_claim & partner_wins]] = True
     opps.channel[sourced[direct_wins]] = DIRECT
     opps.partner[sourced[direct_wins]] = -1
     opps.contested[sourced[claims | direct_claim]] = True
-    return np.concatenate(losers), partner_beat_direct, n_conflicts
+    losers = np.concatenate([partner_lost[claims], owner[direct_wins]])
+    disputed_losers = np.concatenate([partner_lost[partner_disputed], owner[direct_wins & direct_disputed]])
+    return ConflictOutcome(int(claims.sum()) + int(direct_claim.sum()),
+                           int(partner_disputed.sum()) + int(direct_disputed.sum()),
+                           losers, disputed_losers, partner_beat_direct)
 
 
 def _of_seller(values: np.ndarray, partner: np.ndarray, direct_value: float) -> np.ndarray:

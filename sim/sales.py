@@ -52,8 +52,7 @@ class Opened:
 
     opportunities: deals.NewOpportunities
     value: np.ndarray  # first-year contract value if won
-    conflicts: int  # contested claims
-    conflict_losers: np.ndarray  # partner ids that lost a contested claim (one entry per loss)
+    conflicts: deals.ConflictOutcome  # overlapping claims and how they were settled
     per_partner: np.ndarray  # opportunities each partner sourced, carried or co-sells
 
 
@@ -139,17 +138,17 @@ def open_opportunities(customers: CustomerPopulation, partners: ag.PartnerPopula
     selling_engagement = np.where(p.is_marketplace, 0.0, engagement)
     deals.influence(ids, opps.channel, opps.partner, coverage.matrix, selling_engagement, stream("influence"),
                     priority=vendor.tiers.benefit("lead_priority"))
-    losers, beat_direct, conflicts = deals.resolve_conflicts(
+    conflicts = deals.resolve_conflicts(
         opps, coverage.matrix, selling_engagement, c.direct_owned, program.deal_registration,
         direct_claims=program.incentives.double_bubble is None, draws=stream("conflict"),
         protected=_registration_protected(opps, c, p, segments, program.incentives.registration_bonus))
     value, cycle, win = deals.deal_terms(opps, c.segment, segments.value, segments.cycle, segments.win,
-                                         vendor.readiness, p, beat_direct, program.direct_resistance,
+                                         vendor.readiness, p, conflicts.partner_beat_direct, program.direct_resistance,
                                          stream("terms"), support=vendor.tiers.benefit("support"))
     c.open_opportunities(opps.ids, t, t + cycle, win, value, opps.channel, opps.partner, fit=fit)
     with_partner = opps.partner >= 0
     per_partner = np.bincount(opps.partner[with_partner], minlength=p.size)
-    return Opened(opps, value, conflicts, losers, per_partner)
+    return Opened(opps, value, conflicts, per_partner)
 
 
 def _adopters(c: CustomerPopulation, coverage: Coverage, adoption, push: np.ndarray, market_push_seg: np.ndarray,

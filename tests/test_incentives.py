@@ -193,15 +193,29 @@ def test_registration_protects_the_registering_partner():
     for protected in (None, np.ones(n, dtype=bool)):
         opps = deals.NewOpportunities(np.arange(n), np.full(n, SOURCED, dtype=np.int8), np.zeros(n, dtype=np.int64),
                                       np.zeros(n, dtype=bool))
-        losers, _, conflicts = deals.resolve_conflicts(opps, cover, engagement, np.ones(n, dtype=bool),
-                                                       "first_registered", True, Draws.from_seed(1),
-                                                       protected=protected)
-        results[protected is None] = (opps, losers, conflicts)
-    opps, losers, conflicts = results[False]
-    assert conflicts == 2 * n and (opps.partner == 0).all() and (opps.channel == SOURCED).all()
-    assert (losers == 1).all()
-    opps, losers, _ = results[True]
+        outcome = deals.resolve_conflicts(opps, cover, engagement, np.ones(n, dtype=bool), "first_registered", True,
+                                          Draws.from_seed(1), protected=protected)
+        results[protected is None] = (opps, outcome)
+    opps, outcome = results[False]
+    assert outcome.claims == 2 * n and (opps.partner == 0).all() and (opps.channel == SOURCED).all()
+    assert (outcome.losers == 1).all()
+    assert outcome.disputes == 0 and outcome.disputed_losers.size == 0  # the registration settles every claim
+    opps, outcome = results[True]
     assert (opps.channel == DIRECT).sum() > n / 4 and (opps.partner == 1).sum() > n / 8
+    assert outcome.disputes == outcome.claims == 2 * n
+
+
+def test_registration_with_protection_lowers_conflicts_on_common_random_numbers():
+    """Seed 002: clear deal registration settles overlapping claims; disputes fall, paired by replication."""
+    named = small(vendor={"stage": 3, "age_quarters": 12, "partner_managers": 3,
+                          "direct_coverage": {"smb": 0.5, "mid_market": 0.7, "enterprise": 0.9}})
+    off = sim.run_scenario(named, replications=6, quarters=10, write=False, progress=False).quarterly
+    on = sim.run_scenario(named, {"program.incentives.registration_bonus": {"protection_quarters": 4}},
+                          replications=6, quarters=10, write=False, progress=False).quarterly
+    per_rep = [q.groupby("replication")["conflicts"].sum() for q in (off, on)]
+    difference = per_rep[1] - per_rep[0]
+    assert (difference < 0).all()
+    assert on["overlapping_claims"].sum() > on["conflicts"].sum()
 
 
 def test_mdf_funds_demand_generation():
