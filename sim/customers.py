@@ -178,6 +178,28 @@ class CustomerPopulation:
         self.services[ids] = attached
         self.churn_multiplier[ids] = self.fit[ids] * np.where(attached, 1.0 - retention_effect, 1.0)
 
+    def release(self, partner_ids: np.ndarray) -> np.ndarray:
+        """Hand over the customers and open opportunities of partners that left to the vendor.
+
+        The stated rule for a partner that churns or is exited: from the next quarter its
+        customers and open opportunities are the vendor's direct business (channel
+        ``direct``, no partner): the partner earns nothing more on them, their revenue
+        counts as direct revenue, and the partner's services wrap ends, so a
+        services-attached customer loses its retention effect and churns at its
+        segment's rate again (times its deal fit).
+
+        Returns:
+            The ids of the customers handed over.
+        """
+        if partner_ids.size == 0:
+            return np.empty(0, dtype=np.int64)
+        ids = np.flatnonzero(np.isin(self.partner, partner_ids))
+        self.partner[ids] = -1
+        self.channel[ids] = DIRECT
+        self.services[ids] = False
+        self.churn_multiplier[ids] = self.fit[ids]
+        return ids
+
     def renew(self, quarter: int, annual_churn: np.ndarray, expansion: float,
               draws: Draws, churn_enabled: bool) -> tuple[np.ndarray, np.ndarray]:
         """Annual renewals: customers at a contract anniversary renew or churn.

@@ -450,6 +450,7 @@ class IncentiveProgram:
         partner, channel, tenure = c.partner[served], c.channel[served], t - c.start_quarter[served]
         due = tenure < self.quarters.size
         parent = p.parent[partner]
+        parent = np.where((parent >= 0) & (p.state[parent] == ag.CHURNED), -1, parent)  # a distributor that left
         for row, (component, recipient) in enumerate(_LEDGER):
             to = parent if recipient == "parent" else partner
             ok = due & (to >= 0)

@@ -21,7 +21,8 @@ returns a small immutable record of what happened:
 9. partners are marked active, dormant or churned by their recent activity, and their
    alignment moves (:mod:`sim.activity`);
 10. partners are scored, tiered and, by policy, exited at review quarters
-    (:mod:`sim.tiers`);
+    (:mod:`sim.tiers`); the vendor takes over the customers of partners that left
+    (:func:`sim.sales.hand_over`);
 11. the recorder stores the quarter's records (:mod:`sim.recorder`); Mesa's
     ``DataCollector`` collects the vendors' own series.
 """
@@ -148,8 +149,9 @@ class EcosystemModel(mesa.Model):
                                    vendor.program.alignment_target(), behavior)
         review = review_partners(vendor.tiers, p, c, self.coverage.accounts, t, revenue, renewals, closes,
                                  sc.program.scorecard.exit_grace_quarters)
+        handover = sales.hand_over(c, np.concatenate([activity.left, review.exited]))
         self.last = QuarterFlows(recruitment, onboarding, effort, renewals, closes, mdf, opened, revenue, payouts,
-                                 activity, review)
+                                 activity, review, handover)
         self.recorder.record(t, self.last, c, vendor)
         self.datacollector.collect(self)
 

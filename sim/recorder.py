@@ -67,6 +67,7 @@ class QuarterFlows:
     payouts: object  # sim.incentives.Payouts
     activity: object  # sim.activity.Activity
     review: object  # sim.tiers.Review
+    handover: object  # sim.sales.Handover
 
 
 class Recorder:
@@ -178,6 +179,7 @@ class Recorder:
             "churned_partner_sourced": deals["churned_partner_sourced"],
             "renewals_due_partner_sourced": deals["renewals_due_partner_sourced"],
             "partners_exited": int(flows.review.exited.size),
+            "customers_handed_over": int(flows.handover.customers.size),
             "vendor_net_revenue": revenue - payouts,
             "stage": vendor.stage,
             "product_readiness": vendor.readiness,

@@ -5,8 +5,9 @@ The quarter's customer events, in order: contracts at their anniversary renew or
 MDF on campaigns in their accounts (:func:`run_mdf_campaigns`); prospects enter a
 buying process and each new opportunity is attributed, claimed and given its terms
 (:func:`open_opportunities`); opportunities with a zero-quarter cycle close at once
-(:func:`close` again). The rules themselves live in :mod:`sim.customers` (the
-population's updates) and :mod:`sim.deals` (hazard, attribution, influence,
+(:func:`close` again). After the partners' activity and reviews, the customers of
+partners that left are handed over to the vendor (:func:`hand_over`). The rules
+themselves live in :mod:`sim.customers` (the population's updates) and :mod:`sim.deals` (hazard, attribution, influence,
 conflicts, terms); this module sequences them for one vendor and returns what
 happened as records.
 """
@@ -24,7 +25,8 @@ from sim.draws import Draws
 from sim.incentives import MdfSpend, fit_multiplier
 from sim.network import Coverage
 
-__all__ = ["Renewals", "Closed", "Opened", "renew", "close", "run_mdf_campaigns", "open_opportunities"]
+__all__ = ["Renewals", "Closed", "Opened", "Handover", "renew", "close", "run_mdf_campaigns", "open_opportunities",
+           "hand_over"]
 
 BLOCK = 65_536  # customers per block in the adoption pass: its temporaries fit a core's cache
 
@@ -54,6 +56,14 @@ class Opened:
     value: np.ndarray  # first-year contract value if won
     conflicts: deals.ConflictOutcome  # overlapping claims and how they were settled
     per_partner: np.ndarray  # opportunities each partner sourced, carried or co-sells
+
+
+@dataclass(frozen=True)
+class Handover:
+    """Customers and opportunities of partners that left, now served by the vendor directly."""
+
+    partners: np.ndarray  # partner ids that left this quarter (churned or exited)
+    customers: np.ndarray  # customer ids handed over
 
 
 def renew(customers: CustomerPopulation, segments: Segments, market, t: int, draws: Draws) -> Renewals:
@@ -218,3 +228,8 @@ def _pick_marketplace(c: CustomerPopulation, p: ag.PartnerPopulation, ids: np.nd
         here = segments == seg
         pick[here] = np.searchsorted(cum[:, seg], draw[here], side="left")
     return markets[np.minimum(pick, markets.size - 1)]
+
+
+def hand_over(customers: CustomerPopulation, left: np.ndarray) -> Handover:
+    """The vendor takes over the customers of partners that left (:meth:`CustomerPopulation.release`)."""
+    return Handover(left, customers.release(left))

@@ -172,3 +172,16 @@ def test_product_readiness_scales_win_rate():
     raw = run(small(vendor={"product_readiness": 0.3}), quarters=6).quarterly
     ready = run(small(vendor={"product_readiness": 1.0}), quarters=6).quarterly
     assert raw["win_rate"].mean() < ready["win_rate"].mean()
+
+
+def test_partners_that_leave_stop_earning_and_hand_over_their_customers():
+    """The stated rule (sim.customers.CustomerPopulation.release): the vendor serves them directly."""
+    result = run(small(), quarters=14, replications=2, overrides={"program.scorecard.exit_after_red_reviews": 2,
+                                                                  "program.scorecard.exit_grace_quarters": 2})
+    p = result.partners
+    left = p[p["state"] == "churned"].groupby(["replication", "partner_id"])["quarter"].min().rename("left")
+    rows = p.merge(left.reset_index(), on=["replication", "partner_id"])
+    before, after = rows[rows["quarter"] < rows["left"]], rows[rows["quarter"] > rows["left"]]
+    assert before.groupby(["replication", "partner_id"])["customers"].max().gt(0).sum() >= 5
+    assert after["payout"].sum() == 0 and after["customers"].sum() == 0 and after["revenue_sourced"].sum() == 0
+    assert result.quarterly["customers_handed_over"].sum() > 0
