@@ -2,11 +2,14 @@
 
 Rules in this module, each with its source:
 
-* :func:`adoption_hazard` — per quarter a prospect enters a buying process with hazard
-  ``min(1, p_i + q * f_i)``; ``p_i`` is the vendor's marketing plus the reach of the
-  partners covering the account plus marketplace reach (Bass 1969; DESIGN.md
-  mechanisms table). With no partners and a complete peer graph this is discrete
-  Bass diffusion.
+* :func:`adoption_hazard` — per quarter a prospect *adopts* with hazard ``p_i + q *
+  f_i``; ``p_i`` is the vendor's marketing plus the reach of the partners covering the
+  account plus marketplace reach (Bass 1969; DESIGN.md mechanisms table). Adoption
+  goes through a buying process the vendor wins with its segment's win rate ``w``, so
+  a prospect enters one with hazard ``min(1, (p_i + q f_i) / w)``: the published
+  adoption coefficients (Sultan, Farley & Lehmann 1990) keep their meaning. With no
+  partners, a complete peer graph, no churn and zero-quarter sales cycles this is
+  discrete Bass diffusion; longer cycles delay adoption by the cycle.
 * :func:`attribute_sources` — competing hazards: each new opportunity is credited to
   one source with probability proportional to that source's share of the hazard.
 * :func:`influence` — a customer who arrives by marketing or word of mouth asks the
@@ -64,12 +67,32 @@ class NewOpportunities:
     contested: np.ndarray  # a partner lost (or a direct rep conceded) a claim on it
 
 
-def adoption_hazard(innovation: float, imitation: float, partner_push: np.ndarray,
-                    marketplace_push: np.ndarray, peer_share: np.ndarray) -> tuple[np.ndarray, ...]:
-    """Return (hazard, direct part, partner part, marketplace part, word-of-mouth part)."""
+def adoption_hazard(innovation: float, imitation: float, partner_push: np.ndarray, marketplace_push: np.ndarray,
+                    peer_share: np.ndarray, win_rate: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Hazard of entering a buying process, and the adoption hazard's parts by source.
+
+    Args:
+        innovation: Bass p, the adoption hazard from the vendor's marketing.
+        imitation: Bass q, per unit share of adopted peers.
+        partner_push: adoption hazard from the partners covering each account.
+        marketplace_push: adoption hazard from marketplace listings.
+        peer_share: share of each customer's peers who are customers (``f_i``).
+        win_rate: the base win rate of each customer's segment.
+
+    Returns:
+        (entry hazard ``min(1, adoption hazard / win rate)``, 0 where the win rate is 0;
+        then the direct, partner, marketplace and word-of-mouth parts of the adoption
+        hazard).
+
+    Examples:
+        >>> h, *_ = adoption_hazard(0.01, 0.3, np.zeros(2), np.zeros(2), np.array([0.0, 0.5]), np.array([0.25, 1.0]))
+        >>> h.round(3).tolist()
+        [0.04, 0.16]
+    """
     wom = imitation * peer_share
     total = innovation + partner_push + marketplace_push + wom
-    return np.minimum(1.0, total), innovation, partner_push, marketplace_push, wom
+    entry = np.divide(total, win_rate, out=np.zeros_like(total), where=win_rate > 0)
+    return np.minimum(1.0, entry), innovation, partner_push, marketplace_push, wom
 
 
 def attribute_sources(u: np.ndarray, direct: float, partner: np.ndarray, market: np.ndarray,

@@ -128,8 +128,8 @@ def open_opportunities(customers: CustomerPopulation, partners: ag.PartnerPopula
     volume, poor_share = vendor.program.screening()
     push = np.where(p.is_marketplace, 0.0, reach * volume + mdf.hazard)
     market_push_seg = (p.segment_fit * np.where(p.is_marketplace, reach, 0.0)[:, None]).sum(axis=0)
-    ids, partner, market, wom = _adopters(c, coverage, scenario.market.adoption, push, market_push_seg,
-                                          stream("adopt"))
+    ids, partner, market, wom = _adopters(c, coverage, scenario.market.adoption, segments.win, push,
+                                          market_push_seg, stream("adopt"))
     direct = scenario.market.adoption.innovation
     u = stream("source").uniform(ids)
     channel = deals.attribute_sources(u, direct, partner, market, wom)
@@ -161,14 +161,15 @@ def open_opportunities(customers: CustomerPopulation, partners: ag.PartnerPopula
     return Opened(opps, value, conflicts, per_partner)
 
 
-def _adopters(c: CustomerPopulation, coverage: Coverage, adoption, push: np.ndarray, market_push_seg: np.ndarray,
-              draws: Draws) -> tuple[np.ndarray, ...]:
+def _adopters(c: CustomerPopulation, coverage: Coverage, adoption, win_rate: np.ndarray, push: np.ndarray,
+              market_push_seg: np.ndarray, draws: Draws) -> tuple[np.ndarray, ...]:
     """Prospects who enter a buying process this quarter, and the parts of their hazard.
 
     Each prospect's hazard (:func:`sim.deals.adoption_hazard`) adds the push of the
     partners covering its account, its segment's marketplace push and its adopted
-    peers. Customers are taken a cache-sized block at a time, so the temporaries of
-    a block stay in cache however many customers there are, and the hazard is
+    peers, and is divided by its segment's win rate (``win_rate``, per segment).
+    Customers are taken a cache-sized block at a time, so the temporaries of a block
+    stay in cache however many customers there are, and the hazard is
     computed for the whole block with contiguous array operations (most customers
     are prospects) while only prospects draw. Each customer's draw is fixed by its
     id, so the blocks change nothing but the speed.
@@ -187,9 +188,10 @@ def _adopters(c: CustomerPopulation, coverage: Coverage, adoption, push: np.ndar
         partner_push = np.bincount(coverage.customer_of_entry[lo:hi] - start,
                                    weights=push[partner_of_entry[lo:hi]],
                                    minlength=stop - start)  # cover @ push for the block's rows
+        segment = c.segment[block]
         hazard, _, partner, market, wom = deals.adoption_hazard(
-            adoption.innovation, adoption.imitation, partner_push, market_push_seg[c.segment[block]],
-            c.peer_adopted_share(block))
+            adoption.innovation, adoption.imitation, partner_push, market_push_seg[segment],
+            c.peer_adopted_share(block), win_rate[segment])
         entering = prospects[draws.uniform(start + prospects) < hazard[prospects]]
         adopters.append((start + entering, partner[entering], market[entering], wom[entering]))
     return tuple(np.concatenate(parts) for parts in zip(*adopters, strict=True))

@@ -182,6 +182,6 @@ def test_partners_that_leave_stop_earning_and_hand_over_their_customers():
     left = p[p["state"] == "churned"].groupby(["replication", "partner_id"])["quarter"].min().rename("left")
     rows = p.merge(left.reset_index(), on=["replication", "partner_id"])
     before, after = rows[rows["quarter"] < rows["left"]], rows[rows["quarter"] > rows["left"]]
-    assert before.groupby(["replication", "partner_id"])["customers"].max().gt(0).sum() >= 5
+    assert before.groupby(["replication", "partner_id"])["customers"].max().gt(0).sum() >= 1
     assert after["payout"].sum() == 0 and after["customers"].sum() == 0 and after["revenue_sourced"].sum() == 0
     assert result.quarterly["customers_handed_over"].sum() > 0
