@@ -2,11 +2,13 @@
 
 Rules in this module, each with its source:
 
-* :func:`update_activity` — a partner with an opportunity this quarter is active; one
-  without an opportunity for ``dormant_after_quarters`` goes dormant, and one dormant
-  for ``exit_after_quarters`` leaves (seed 001: "monitor partner churn, performance
-  drift"; seed 002 growth-stage metric "activation rate - how many onboarded partners
-  are actively driving activity"). Marketplaces and distributors never go dormant:
+* :func:`update_activity` — a partner that brought in an opportunity of its own this
+  quarter (sourced, or carried on its marketplace) is active; co-selling a deal the
+  customer brought does not count, since it is not the partner "actively driving
+  activity" (seed 002 growth-stage metric "activation rate - how many onboarded
+  partners are actively driving activity"). One without an opportunity of its own for
+  ``dormant_after_quarters`` goes dormant, and one dormant for ``exit_after_quarters``
+  leaves (seed 001: "monitor partner churn, performance drift"). Marketplaces and distributors never go dormant:
   a listing and a two-tier orchestrator have no opportunities of their own.
 * Alignment: a partner that lost a dispute over a deal loses
   ``conflict_alignment_penalty`` (seed 002: when "deal ownership isn't clearly
@@ -42,7 +44,7 @@ def update_activity(partners: ag.PartnerPopulation, t: int, opportunities: np.nd
     Args:
         partners: the partner population (state and alignment are updated).
         t: the quarter.
-        opportunities: opportunities each partner had this quarter.
+        opportunities: opportunities each partner brought in itself this quarter.
         dispute_losers: partner ids that lost a dispute this quarter (one entry per loss).
         alignment_target: where alignment drifts back to (the vendor program's).
         behavior: the scenario's ``partners.behavior`` section.

@@ -13,7 +13,7 @@ import numpy as np
 
 from sim.partner_types import PARTNER_TYPES, ROUTE_OF_TYPE, SEGMENTS, TYPE_DEFAULTS
 
-__all__ = ["STATES", "SELLING_STATES", "PARTNERED_STATES", "PartnerPopulation"]
+__all__ = ["STATES", "SELLING_STATES", "PARTNERED_STATES", "PartnerPopulation", "mean_one_lognormal"]
 
 # Partner lifecycle (DESIGN.md mechanisms table; seed 001 "onboarding programs that
 # compress ramp times", certification track; seed 002 onboarding and certification).
@@ -23,6 +23,16 @@ SELLING_STATES = (ENABLED, CERTIFIED, ACTIVE, DORMANT)
 PARTNERED_STATES = (ONBOARDING, ENABLED, CERTIFIED, ACTIVE, DORMANT)
 
 COMMERCIAL_MODEL_CODE = {"resell": 0, "referral": 1, "marketplace": 2, "distribution": 3}
+
+
+def mean_one_lognormal(z: np.ndarray, sigma: np.ndarray) -> np.ndarray:
+    """``exp(sigma z - sigma^2 / 2)`` for standard normal ``z``: lognormal with mean one.
+
+    Examples:
+        >>> float(mean_one_lognormal(np.array([0.0]), np.array([0.0]))[0])
+        1.0
+    """
+    return np.exp(sigma * z - 0.5 * sigma**2)
 
 
 class PartnerPopulation:
@@ -43,8 +53,13 @@ class PartnerPopulation:
                                     for t in PARTNER_TYPES])[self.type_index]
         self.margin = per_type("margin")
         self.default_margin = np.array([TYPE_DEFAULTS[t]["margin"] for t in PARTNER_TYPES])[self.type_index]
-        self.sellers = per_type("sellers")
-        self.accounts = per_type("sellers") * per_type("accounts_per_seller")
+        dispersion = {f: np.array([getattr(types[t].heterogeneity, f) for t in PARTNER_TYPES])[self.type_index]
+                      for f in ("size", "reach", "capability", "engagement")}
+        z = rng.standard_normal((4, self.size))
+        self.sellers = per_type("sellers") * mean_one_lognormal(z[0], dispersion["size"])
+        self.accounts = self.sellers * per_type("accounts_per_seller") * mean_one_lognormal(z[1], dispersion["reach"])
+        self.capability = mean_one_lognormal(z[2], dispersion["capability"])  # multiplies its deals' win rate
+        self.propensity = dispersion["engagement"] * z[3]  # logit units: its appetite for a startup vendor
         self.deal_size_multiplier = per_type("deal_size_multiplier")
         self.sales_cycle_extra = per_type("sales_cycle_extra", int)
         self.win_rate_lift = per_type("win_rate_lift")
@@ -69,6 +84,11 @@ class PartnerPopulation:
             # Two-tier: each reseller buys through one distributor (seed 002 case study 1).
             self.parent[resellers] = rng.choice(distributors, size=resellers.size)
         self.route[(self.parent >= 0)] = "distribution"
+        # What a partner's book is worth to a vendor: accounts x reach; a distributor's is its resellers'.
+        self.book_value = self.accounts * self.reach
+        two_tier = np.flatnonzero(self.parent >= 0)
+        self.book_value[distributors] = np.bincount(self.parent[two_tier], weights=self.book_value[two_tier],
+                                                    minlength=self.size)[distributors]
 
         self.state = np.zeros(self.size, dtype=np.int8)
         self.certified = np.zeros(self.size, dtype=bool)
@@ -78,6 +98,7 @@ class PartnerPopulation:
         self.last_opportunity_quarter = np.full(self.size, -1, dtype=np.int64)
         self.selling_since = np.full(self.size, -1, dtype=np.int64)
         self.dormant_quarters = np.zeros(self.size, dtype=np.int64)
+        self.declined_quarter = np.full(self.size, -(10**6), dtype=np.int64)  # when it last declined an offer
         self.has_won = np.zeros(self.size, dtype=bool)  # has won a deal (a pending first-win bonus is paid)
         self.alignment = np.full(self.size, 0.5)
         self.effort_share = np.zeros(self.size)

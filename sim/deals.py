@@ -254,7 +254,7 @@ def deal_terms(opps: NewOpportunities, segment: np.ndarray, seg_value: np.ndarra
     * cycle: the segment's sales cycle + the partner type's extra quarters (SIs longer,
       marketplaces shorter), never negative;
     * win probability: the segment's win rate x product readiness x (1 + the partner's
-      win-rate lift, halved until certified), lowered by ``direct_resistance`` when a
+      win-rate lift, halved until certified) x the partner's own capability, lowered by ``direct_resistance`` when a
       partner won the account against the direct rep, raised by the selling partner's
       tier ``support`` (relative lift, seed 001 "access to exclusive support"); capped
       at 0.95 unless the segment's own win rate is 1 (the idealised Bass limit).
@@ -266,7 +266,7 @@ def deal_terms(opps: NewOpportunities, segment: np.ndarray, seg_value: np.ndarra
     value = seg_value[seg] * multiplier * noise
     cycle = np.maximum(0, seg_cycle[seg] + _of_seller(partners.sales_cycle_extra, pid, 0).astype(int))
     lift = _of_seller(partners.win_rate_lift * np.where(partners.certified, 1.0, 0.5), pid, 0.0)
-    win = seg_win[seg] * readiness * (1.0 + lift)
+    win = seg_win[seg] * readiness * (1.0 + lift) * _of_seller(partners.capability, pid, 1.0)
     win = np.where(partner_beat_direct, win * (1.0 - direct_resistance), win)
     if support is not None:
         win = win * (1.0 + _of_seller(support, pid, 0.0))

@@ -13,7 +13,7 @@ Rules in this module, each with its source:
   McFadden 1974). Every vendor, startup or established rival, enters the same way.
 * :func:`update_installed_share` — the share of a partner's accounts already using
   the vendor's product, the customer pull in its utility (seed 002: customer demand is
-  "the strongest signal").
+  "the strongest signal"); for a distributor, the share of its resellers' accounts.
 """
 
 from __future__ import annotations
@@ -46,10 +46,10 @@ def expected_profit_per_value(margin, win_prob, deal_multiplier, services_attach
     return win_prob * deal_multiplier * (margin + services_attach * services_ratio)
 
 
-def utility(profit, alignment, installed_share, behavior):
-    """A partner's utility of putting effort on a vendor (the logit's index)."""
+def utility(profit, alignment, installed_share, behavior, affinity=0.0):
+    """A partner's utility of putting effort on a vendor (the logit's index), plus its own affinity."""
     return (behavior.effort_sensitivity * profit + behavior.alignment_weight * alignment
-            + behavior.demand_weight * installed_share)
+            + behavior.demand_weight * installed_share + affinity)
 
 
 def logit_share(utilities: list, own: int = 0) -> np.ndarray:
@@ -76,9 +76,14 @@ def update_installed_share(partners: ag.PartnerPopulation, coverage, paying: np.
         coverage: the partners' account books (:class:`sim.network.Coverage`).
         paying: mask of paying customers.
     """
-    in_book = coverage.paying_in_book(paying)
-    partners.installed_share = np.divide(in_book, coverage.accounts, out=np.zeros(partners.size),
-                                         where=coverage.accounts > 0)
+    p = partners
+    in_book = coverage.paying_in_book(paying).astype(float)
+    accounts = coverage.accounts.astype(float)
+    # A distributor holds no accounts of its own: its books are its resellers'.
+    two_tier = np.flatnonzero(p.parent >= 0)
+    for column in (in_book, accounts):
+        column += np.bincount(p.parent[two_tier], weights=column[two_tier], minlength=p.size) * p.is_distributor
+    p.installed_share = np.divide(in_book, accounts, out=np.zeros(p.size), where=accounts > 0)
 
 
 def split_effort(partners: ag.PartnerPopulation, vendors: list, segments, services_ratio: float,
@@ -93,7 +98,7 @@ def split_effort(partners: ag.PartnerPopulation, vendors: list, segments, servic
     """
     p, vendor = partners, vendors[0]
     utilities = [utility(v.expected_profit(p, segments, services_ratio), v.alignment(p), v.installed_share(p),
-                         behavior) for v in vendors]
+                         behavior, v.affinity(p, behavior)) for v in vendors]
     share = np.where(p.is_marketplace, 1.0, logit_share(utilities))
     p.effort_share = np.where(p.in_states(*ag.PARTNERED_STATES), share, 0.0)
     return Effort(p.effort_share, p.effort_share * p.productivity(vendor.route_quality))

@@ -145,7 +145,7 @@ class EcosystemModel(mesa.Model):
         closes = (closed, sales.close(c, p, t, stream("close_again"), stream("attach_again")))  # zero-cycle deals
         revenue = recognise(c, p.size, sc.market.services_ratio)
         payouts = vendor.program.pay(t, c, renewals, closes, revenue)
-        activity = update_activity(p, t, opened.per_partner, opened.conflicts.disputed_losers,
+        activity = update_activity(p, t, opened.sourced_per_partner, opened.conflicts.disputed_losers,
                                    vendor.program.alignment_target(), behavior)
         review = review_partners(vendor.tiers, p, c, self.coverage.accounts, t, revenue, renewals, closes,
                                  sc.program.scorecard.exit_grace_quarters)

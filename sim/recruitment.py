@@ -6,17 +6,24 @@ Rules in this module, each with its source:
   services potential and credibility (seed 002 "How do mature partners assess
   whether a startup is ready to partner?"): logistic in the offered pay relative to
   the type's usual margin, services attach, the vendor's stage credibility and its
-  installed base in the partner's own accounts.
+  installed base in the partner's own accounts. The offered pay includes the tier
+  bonus a prospect expects to reach, so the thresholds and requirements of the tiers
+  weigh against their benefits (:meth:`sim.tiers.TierBook.expected_margin_bonus`).
 * :func:`vendor_outreach` — partner managers approach prospects, as many as their
-  capacity allows; types above the vendor's Partner Maturity Index stage are not
-  approached when stage gates are on (seed 002: "Stage 2 ... VARs, Regional SIs,
-  Resellers"; "Stage 3 ... GSIs, Distributors"). Recruits queue for onboarding
-  (:mod:`sim.enablement`).
+  capacity allows, those whose books look worth most first (with noise: seed 002
+  "Partner Selection and Fitment"); types above the vendor's Partner Maturity Index
+  stage are not approached when stage gates are on (seed 002: "Stage 2 ... VARs,
+  Regional SIs, Resellers"; "Stage 3 ... GSIs, Distributors"). A prospect that
+  declines is approached again a year later. The pool of prospects is large (every
+  partner of the type in the market); who joins is decided by acceptance and by the
+  team's capacity, so a bigger pool brings better-looking prospects to the top, not
+  more joins. Recruits queue for onboarding (:mod:`sim.enablement`).
 * :func:`distributor_cascade` — enabled distributors recruit and enable resellers
   from their own network (seed 002 case study 1: "the distributor became the primary
   orchestrator, responsible for onboarding and managing downstream resellers"), so
   cascaded resellers skip the vendor's queue; the vendor pays ``cascade_cost_share``
-  of their enablement.
+  of their enablement. How many it approaches follows its recruiting capacity, its
+  commitment to the vendor (distribution margin and traction) and route quality.
 """
 
 from __future__ import annotations
@@ -28,6 +35,8 @@ import numpy as np
 from sim import agents as ag
 from sim.draws import Draws, stochastic_round
 from sim.partner_types import MIN_STAGE_OF_TYPE, PARTNER_TYPES
+
+DECLINE_COOLDOWN_QUARTERS = 4  # a prospect that declined is approached again a year later (assumption)
 
 __all__ = ["Recruitment", "acceptance_probability", "recruit", "vendor_outreach", "distributor_cascade"]
 
@@ -47,10 +56,11 @@ def acceptance_probability(
     credibility: float,
     installed_share: np.ndarray,
     behavior,
+    propensity: np.ndarray | float = 0.0,
 ) -> np.ndarray:
-    """Probability a prospective partner accepts the vendor's offer (logistic)."""
+    """Probability a prospective partner accepts the vendor's offer (logistic), given its own propensity."""
     relative_margin = margin / np.maximum(default_margin, 1e-9) - 1.0
-    logit = (behavior.acceptance_base
+    logit = (behavior.acceptance_base + propensity
              + behavior.acceptance_margin_weight * relative_margin
              + behavior.acceptance_services_weight * services_attach
              + behavior.acceptance_credibility_weight * credibility
@@ -59,27 +69,52 @@ def acceptance_probability(
 
 
 def _acceptance(partners: ag.PartnerPopulation, vendor, ids: np.ndarray, behavior) -> np.ndarray:
-    """Acceptance of the vendor's offer: what a deal pays under its program vs. the type's usual margin."""
+    """Acceptance of the vendor's offer by prospects ``ids``.
+
+    What a deal pays under its program, with the tier bonus a prospect expects to
+    reach, against the type's usual margin; credibility, services and installed base.
+    """
     p, program = partners, vendor.program
-    return acceptance_probability(program.deal_value()[ids], program.usual_value(p.default_margin)[ids],
-                                  p.services_attach[ids], vendor.credibility, p.installed_share[ids], behavior)
+    offer = program.deal_value()[ids] + vendor.tiers.expected_margin_bonus() * program.pv_timed[ids]
+    return acceptance_probability(offer, program.usual_value(p.default_margin)[ids], p.services_attach[ids],
+                                  vendor.credibility, p.installed_share[ids], behavior)
 
 
-def _join(partners: ag.PartnerPopulation, joined: np.ndarray, t: int, ramp_left) -> None:
+def _approach_order(value: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Positions in descending order of ``log(1 + value)`` plus Gumbel noise from uniforms ``u``.
+
+    Recruiters approach the prospects whose books look worth most first, with noise:
+    the chance that a prospect comes before another is a logit in their log values
+    (the Gumbel-max trick).
+    """
+    gumbel = -np.log(-np.log(np.clip(u, 1e-12, 1.0 - 1e-12)))
+    return np.argsort(-(np.log1p(value) + gumbel), kind="stable")
+
+
+def _join(partners: ag.PartnerPopulation, approached: np.ndarray, accept: np.ndarray, t: int, ramp_left) -> np.ndarray:
+    """Approached prospects who accept join (onboarding); the others decline for now."""
+    joined, declined = approached[accept], approached[~accept]
     partners.state[joined] = ag.ONBOARDING
     partners.recruited_quarter[joined] = t
-    partners.ramp_left[joined] = ramp_left
+    partners.ramp_left[joined] = ramp_left if np.isscalar(ramp_left) else ramp_left[accept]
+    partners.declined_quarter[declined] = t
+    return joined
+
+
+def _eligible(partners: ag.PartnerPopulation, t: int) -> np.ndarray:
+    """Prospects not approached and declined within the last ``DECLINE_COOLDOWN_QUARTERS``."""
+    return (partners.state == ag.PROSPECT) & (t - partners.declined_quarter >= DECLINE_COOLDOWN_QUARTERS)
 
 
 def vendor_outreach(partners: ag.PartnerPopulation, vendor, t: int, slot_draws: Draws, priority_draws: Draws,
                     accept_draws: Draws, behavior) -> int:
-    """Partner managers approach prospects; each accepts with the acceptance probability.
+    """Partner managers approach the prospects whose books look worth most; each accepts or declines.
 
     Returns:
         Partners who joined (they queue for a partner manager: ``ramp_left`` -1).
     """
     p, v = partners, vendor.config
-    eligible = (p.state == ag.PROSPECT) & (p.parent < 0)
+    eligible = _eligible(p, t) & (p.parent < 0)
     if v.enforce_stage_gates:
         min_stage = np.array([MIN_STAGE_OF_TYPE[name] for name in PARTNER_TYPES])[p.type_index]
         eligible &= min_stage <= vendor.stage
@@ -90,15 +125,20 @@ def vendor_outreach(partners: ag.PartnerPopulation, vendor, t: int, slot_draws: 
     accept_u = accept_draws.uniform(everyone)
     if candidates.size == 0 or slots == 0:
         return 0
-    approached = candidates[np.argsort(priority[candidates], kind="stable")[:slots]]
-    joined = approached[accept_u[approached] < _acceptance(p, vendor, approached, behavior)]
-    _join(p, joined, t, ramp_left=-1)
-    return int(joined.size)
+    approached = candidates[_approach_order(p.book_value[candidates], priority[candidates])[:slots]]
+    accept = accept_u[approached] < _acceptance(p, vendor, approached, behavior)
+    return int(_join(p, approached, accept, t, ramp_left=-1).size)
 
 
 def distributor_cascade(partners: ag.PartnerPopulation, vendor, t: int, draws: Draws,
                         behavior) -> tuple[int, float]:
     """Enabled distributors recruit resellers of their own network and enable them.
+
+    A distributor's recruiting capacity (``resellers_recruited_per_quarter``: resellers
+    its team can approach in a quarter at full commitment) is spent on the vendor in
+    proportion to its commitment, its effort share for the vendor (which follows the
+    distribution margin against other vendors' and the vendor's traction in its
+    network, :mod:`sim.effort`), times the vendor's route quality.
 
     Returns:
         (resellers who joined, the vendor's share of their enablement cost).
@@ -113,14 +153,16 @@ def distributor_cascade(partners: ag.PartnerPopulation, vendor, t: int, draws: D
     # Acceptance depends on the offer, credibility and installed base, which the cascade
     # does not change: computed once for all partners rather than per distributor.
     acceptance = _acceptance(p, vendor, everyone, behavior)
+    eligible = _eligible(p, t)
     for dist in distributors:
-        network = np.flatnonzero((p.parent == dist) & (p.state == ag.PROSPECT))
-        capacity = stochastic_round(p.resellers_per_quarter[dist] * vendor.route_quality, round_u[dist])
+        network = np.flatnonzero((p.parent == dist) & eligible)
+        commitment = p.effort_share[dist] * vendor.route_quality
+        capacity = stochastic_round(p.resellers_per_quarter[dist] * commitment, round_u[dist])
         if network.size == 0 or capacity == 0:
             continue
-        approached = network[np.argsort(priority[network], kind="stable")[:capacity]]
-        joined = approached[accept_u[approached] < acceptance[approached]]
-        _join(p, joined, t, ramp_left=p.ramp_quarters[joined])
+        approached = network[_approach_order(p.book_value[network], priority[network])[:capacity]]
+        accept = accept_u[approached] < acceptance[approached]
+        joined = _join(p, approached, accept, t, ramp_left=p.ramp_quarters[approached])
         spend += float((p.enablement_cost[joined] * p.cascade_cost_share[dist]).sum())
         recruited += joined.size
     return recruited, spend

@@ -55,7 +55,7 @@ class Opened:
     opportunities: deals.NewOpportunities
     value: np.ndarray  # first-year contract value if won
     conflicts: deals.ConflictOutcome  # overlapping claims and how they were settled
-    per_partner: np.ndarray  # opportunities each partner sourced, carried or co-sells
+    sourced_per_partner: np.ndarray  # opportunities each partner brought in itself (sourced or listed)
 
 
 @dataclass(frozen=True)
@@ -156,9 +156,8 @@ def open_opportunities(customers: CustomerPopulation, partners: ag.PartnerPopula
                                          vendor.readiness, p, conflicts.partner_beat_direct, program.direct_resistance,
                                          stream("terms"), support=vendor.tiers.benefit("support"))
     c.open_opportunities(opps.ids, t, t + cycle, win, value, opps.channel, opps.partner, fit=fit)
-    with_partner = opps.partner >= 0
-    per_partner = np.bincount(opps.partner[with_partner], minlength=p.size)
-    return Opened(opps, value, conflicts, per_partner)
+    own = (opps.partner >= 0) & ((opps.channel == SOURCED) | (opps.channel == MARKETPLACE))
+    return Opened(opps, value, conflicts, np.bincount(opps.partner[own], minlength=p.size))
 
 
 def _adopters(c: CustomerPopulation, coverage: Coverage, adoption, win_rate: np.ndarray, push: np.ndarray,

@@ -191,11 +191,36 @@ class Rivals(Strict):
                                                             "(sim.partner_types) times this.")
     win_rate: Rate = Field(0.28, description="Win rate partners expect on a rival's deals (established brands).")
     services_attach: Share = Field(0.3, description="Services attach partners expect on rivals' deals.")
-    installed_share: Share = Field(0.05, description="Share of a partner's accounts already using a rival "
-                                                     "(established vendors' customer pull).")
+    installed_share: Share = Field(0.3, description="Share of a partner's accounts already using a rival "
+                                                     "(established vendors' customer pull; assumption: an "
+                                                     "established vendor serves about a third of them).")
 
 
 # --------------------------------------------------------------------------- partners
+class Heterogeneity(Strict):
+    """How partners of one type differ from each other (each partner draws its own values).
+
+    Partner firms of one type are not alike: their size is heavy-tailed like the size of
+    firms in general (lognormal; Cabral & Mata 2003, "On the evolution of the firm size
+    distribution", American Economic Review 93(4)); their sellers' capability and their
+    appetite for a new vendor vary too. The dispersions are assumptions, set so that
+    partner revenue is as concentrated as partner programs report (the top 20% of
+    partners bring most of partner revenue) and a minority of onboarded partners is
+    active (seed 002 names activation rate as a growth-stage metric).
+    """
+
+    size: float = Field(1.0, ge=0, le=3, description="Standard deviation of log size: a partner's sellers are "
+                                                     "the type's times a mean-one lognormal factor.")
+    reach: float = Field(0.8, ge=0, le=3, description="Standard deviation of log account reach: the accounts each "
+                                                      "of its sellers covers are the type's times a mean-one "
+                                                      "lognormal factor.")
+    capability: float = Field(0.3, ge=0, le=2, description="Standard deviation of log capability: multiplies the "
+                                                           "win rate of the deals the partner sells (mean one).")
+    engagement: float = Field(1.5, ge=0, le=10, description="Standard deviation of the partner's propensity to "
+                                                            "engage with a startup vendor, in logit units of its "
+                                                            "effort split and of its acceptance of an offer.")
+
+
 class PartnerType(Strict):
     """One partner type: how many exist and how they sell (defaults: sim.partner_types)."""
 
@@ -221,6 +246,8 @@ class PartnerType(Strict):
                                                                       "vendor (its recruiting plan).")
     cascade_cost_share: Share = Field(0.25, description="Distributors only: share of a reseller's enablement "
                                                         "cost the vendor pays when a distributor cascades it.")
+    heterogeneity: Heterogeneity = Field(default_factory=Heterogeneity,
+                                         description="How partners of this type differ from each other.")
 
     @model_validator(mode="after")
     def _consistent(self) -> "PartnerType":
@@ -251,7 +278,9 @@ class PartnerBehavior(Strict):
                                                                                "vendor credibility.")
     dormant_after_quarters: int = Field(2, ge=1, le=20, description="Quarters without an opportunity before an "
                                                                     "active partner is dormant.")
-    exit_after_quarters: int = Field(4, ge=1, le=40, description="Quarters dormant before a partner leaves.")
+    exit_after_quarters: int = Field(8, ge=1, le=40, description="Quarters dormant before a partner leaves "
+                                                                 "(assumption: an agreement lapses after two "
+                                                                 "years without business).")
     conflict_alignment_penalty: Share = Field(0.15, description="Alignment a partner loses when it loses a "
                                                                 "contested deal.")
     alignment_recovery: Share = Field(0.05, description="Per-quarter recovery of alignment toward 0.5 (plus "

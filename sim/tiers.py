@@ -186,6 +186,29 @@ class TierBook:
         self.rag = np.full(n, -1, dtype=np.int8)
         self.window = np.zeros((self.config.window_quarters, len(FLOWS), n))
 
+    def expected_margin_bonus(self) -> float:
+        """The margin bonus a prospective partner expects to reach under the tier thresholds.
+
+        A prospect guesses its chance to qualify for tier k as ``1 - min_score_k``,
+        halved when the tier requires certification (assumption), and expects the bonus
+        of the highest tier it reaches, so higher thresholds and stricter requirements
+        make the same benefits worth less (seed 002: "overly stringent requirements ...
+        deter partners"; requirements should be "proportionate to the stage").
+
+        Examples:
+            >>> from types import SimpleNamespace as NS
+            >>> tiers = [NS(name="entry", min_score=0.0, requires_certification=False, margin_bonus=0.0,
+            ...             mdf_bonus=0.0, lead_priority=1.0, support=0.0),
+            ...          NS(name="gold", min_score=0.6, requires_certification=False, margin_bonus=0.05,
+            ...             mdf_bonus=0.0, lead_priority=1.0, support=0.0)]
+            >>> round(TierBook(NS(tiers=tiers, scorecard=NS(window_quarters=4)), 1).expected_margin_bonus(), 3)
+            0.02
+        """
+        reach = (1.0 - self.min_score) * np.where(self.requires_certification, 0.5, 1.0)
+        reach[0] = 1.0
+        highest = np.clip(reach - np.append(reach[1:], 0.0), 0.0, None)  # P(the highest tier reached is k)
+        return float((highest * self.benefits["margin_bonus"]).sum())
+
     def benefit(self, name: str) -> np.ndarray:
         """Each partner's tier benefit ``name`` (one of ``BENEFITS``)."""
         return self.benefits[name][self.tier]

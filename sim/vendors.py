@@ -37,6 +37,7 @@ __all__ = ["VendorAgent", "StaticRival"]
 
 STAGE2_AGE_QUARTERS = 8  # seed 002 PMI: stage 1 is years 0-2
 STAGE3_AGE_QUARTERS = 12  # seed 002 PMI: stage 3 from year 3
+UNPROVEN_WIN_BELIEF = 0.3  # share of the win rate a partner expects before its own first win (assumption)
 
 
 class VendorAgent(mesa.Agent):
@@ -105,12 +106,13 @@ class VendorAgent(mesa.Agent):
     def expected_profit(self, partners: ag.PartnerPopulation, segments, services_ratio: float) -> np.ndarray:
         """Each partner's expected profit per unit of deal value from a unit of effort on this vendor.
 
-        Win probability (segment mix x readiness x the type's lift x the tier's
-        support) x deal size x (the program's present value of a won deal plus the
+        Win probability (segment mix x readiness x the type's lift x the partner's
+        capability x the tier's support) x deal size x (the program's present value of a won deal plus the
         services wrap).
         """
         win = ((partners.segment_fit @ segments.win) * self.readiness * (1.0 + partners.win_rate_lift)
-               * (1.0 + self.tiers.benefit("support")))
+               * partners.capability * (1.0 + self.tiers.benefit("support"))
+               * np.where(partners.has_won, 1.0, UNPROVEN_WIN_BELIEF))
         return expected_profit_per_value(self.program.deal_value(), win, partners.deal_size_multiplier,
                                          partners.services_attach, services_ratio)
 
@@ -121,6 +123,16 @@ class VendorAgent(mesa.Agent):
     def installed_share(self, partners: ag.PartnerPopulation) -> np.ndarray:
         """Share of each partner's accounts already using this vendor's product."""
         return partners.installed_share
+
+    def affinity(self, partners: ag.PartnerPopulation, behavior) -> np.ndarray:
+        """Each partner's affinity for this vendor, in logit units.
+
+        Its own appetite for a startup (``heterogeneity.engagement``) and the vendor's
+        credibility against an established vendor's (1). Seed 002: partners assess a
+        startup's "credibility and financial stability" before they invest in it; the
+        same weight as in recruitment acceptance.
+        """
+        return partners.propensity + behavior.acceptance_credibility_weight * (self.credibility - 1.0)
 
 
 class StaticRival(mesa.Agent):
@@ -156,3 +168,7 @@ class StaticRival(mesa.Agent):
     def installed_share(self, partners: ag.PartnerPopulation) -> float:
         """The rival's customer pull in partners' accounts (``rivals.installed_share``)."""
         return self.config.installed_share
+
+    def affinity(self, partners: ag.PartnerPopulation, behavior) -> float:
+        """The reference of partners' affinity: an established, fully credible vendor (0)."""
+        return 0.0

@@ -27,7 +27,7 @@ def test_higher_margin_raises_focal_effort_share():
     """Seed 002: partners maximise their own profitability (effort follows margin)."""
     low = run(small(partners={"var": {"count": 40, "initial": 10, "margin": 0.15}}), quarters=4)
     high = run(small(partners={"var": {"count": 40, "initial": 10, "margin": 0.30}}), quarters=4)
-    assert partnered_mean(high, "effort_share", "var") > partnered_mean(low, "effort_share", "var") + 0.05
+    assert partnered_mean(high, "effort_share", "var") > 1.15 * partnered_mean(low, "effort_share", "var")
 
 
 def test_effort_split_is_a_logit_on_profit():
@@ -176,8 +176,9 @@ def test_product_readiness_scales_win_rate():
 
 def test_partners_that_leave_stop_earning_and_hand_over_their_customers():
     """The stated rule (sim.customers.CustomerPopulation.release): the vendor serves them directly."""
-    result = run(small(), quarters=14, replications=2, overrides={"program.scorecard.exit_after_red_reviews": 2,
-                                                                  "program.scorecard.exit_grace_quarters": 2})
+    strict = {"program.scorecard.exit_after_red_reviews": 1, "program.scorecard.exit_grace_quarters": 2,
+              "program.scorecard.red": 0.55, "program.scorecard.green": 0.7}  # exits partners with customers too
+    result = run(small(), quarters=14, replications=2, overrides=strict)
     p = result.partners
     left = p[p["state"] == "churned"].groupby(["replication", "partner_id"])["quarter"].min().rename("left")
     rows = p.merge(left.reset_index(), on=["replication", "partner_id"])
