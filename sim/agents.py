@@ -55,7 +55,7 @@ class PartnerPopulation:
         self.default_margin = np.array([TYPE_DEFAULTS[t]["margin"] for t in PARTNER_TYPES])[self.type_index]
         dispersion = {f: np.array([getattr(types[t].heterogeneity, f) for t in PARTNER_TYPES])[self.type_index]
                       for f in ("size", "reach", "capability", "engagement")}
-        z = rng.standard_normal((4, self.size))
+        z = rng.standard_normal((self.size, 4)).T  # a row per partner: its draws do not depend on the pool's size
         self.sellers = per_type("sellers") * mean_one_lognormal(z[0], dispersion["size"])
         self.accounts = self.sellers * per_type("accounts_per_seller") * mean_one_lognormal(z[1], dispersion["reach"])
         self.capability = mean_one_lognormal(z[2], dispersion["capability"])  # multiplies its deals' win rate
@@ -100,6 +100,8 @@ class PartnerPopulation:
         self.dormant_quarters = np.zeros(self.size, dtype=np.int64)
         self.declined_quarter = np.full(self.size, -(10**6), dtype=np.int64)  # when it last declined an offer
         self.has_won = np.zeros(self.size, dtype=bool)  # has won a deal (a pending first-win bonus is paid)
+        self.deals_won = np.zeros(self.size)  # the partner's own track record with the vendor
+        self.deals_lost = np.zeros(self.size)
         self.alignment = np.full(self.size, 0.5)
         self.effort_share = np.zeros(self.size)
         self.installed_share = np.zeros(self.size)

@@ -13,7 +13,8 @@ Rules in this module, each with its source:
   McFadden 1974). Every vendor, startup or established rival, enters the same way.
 * :func:`update_installed_share` — the share of a partner's accounts already using
   the vendor's product, the customer pull in its utility (seed 002: customer demand is
-  "the strongest signal"); for a distributor, the share of its resellers' accounts.
+  "the strongest signal"); a distributor, with no accounts of its own, sees the
+  vendor's share of the whole market.
 """
 
 from __future__ import annotations
@@ -77,13 +78,10 @@ def update_installed_share(partners: ag.PartnerPopulation, coverage, paying: np.
         paying: mask of paying customers.
     """
     p = partners
-    in_book = coverage.paying_in_book(paying).astype(float)
-    accounts = coverage.accounts.astype(float)
-    # A distributor holds no accounts of its own: its books are its resellers'.
-    two_tier = np.flatnonzero(p.parent >= 0)
-    for column in (in_book, accounts):
-        column += np.bincount(p.parent[two_tier], weights=column[two_tier], minlength=p.size) * p.is_distributor
-    p.installed_share = np.divide(in_book, accounts, out=np.zeros(p.size), where=accounts > 0)
+    in_book = coverage.paying_in_book(paying)
+    p.installed_share = np.divide(in_book, coverage.accounts, out=np.zeros(p.size), where=coverage.accounts > 0)
+    # A distributor holds no accounts of its own: it sees the vendor's traction in the whole market.
+    p.installed_share[p.is_distributor] = np.count_nonzero(paying) / max(paying.size, 1)
 
 
 def split_effort(partners: ag.PartnerPopulation, vendors: list, segments, services_ratio: float,

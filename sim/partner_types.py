@@ -97,6 +97,8 @@ TYPE_DEFAULTS: dict[str, dict] = {
         enablement_cost=40_000.0,  # assumption: vendor trains the distributor's team
         resellers_recruited_per_quarter=12,  # seed 002 case study 1: 0 -> 300 in ~2 years via 2-4 distributors
         cascade_cost_share=0.25,  # seed 002 case study 1: vendor enables distributors, they cascade
+        # assumption: the few strategic distributors differ less in their appetite than resellers do
+        heterogeneity={"engagement": 0.5},
     ),
     "reseller": dict(
         count=0,

@@ -77,7 +77,8 @@ def close(customers: CustomerPopulation, partners: ag.PartnerPopulation, t: int,
     """Close the opportunities due: won ones become customers and may carry the partner's services.
 
     A partner that wins its first deal is marked (``partners.has_won``): its first-win
-    bonus is no longer pending.
+    bonus is no longer pending. Partners keep their track record (``deals_won``,
+    ``deals_lost``), from which they judge the vendor (:mod:`sim.vendors`).
     """
     c, p = customers, partners
     won, lost, lost_partner = c.close_due(t, close_draws)
@@ -89,6 +90,10 @@ def close(customers: CustomerPopulation, partners: ag.PartnerPopulation, t: int,
     effect[has] = p.retention_effect[partner[has]]
     c.attach_services(won, attach, effect, attach_draws)
     p.has_won[partner[has]] = True
+    for record, sellers in ((p.deals_won, partner[has]), (p.deals_lost, lost_partner[lost_partner >= 0])):
+        record += np.bincount(sellers, minlength=p.size)
+        parents = p.parent[sellers]
+        record += np.bincount(parents[parents >= 0], minlength=p.size)  # a distributor's record is its network's
     return Closed(won, lost, lost_partner)
 
 

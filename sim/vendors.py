@@ -33,11 +33,30 @@ from sim.effort import expected_profit_per_value
 from sim.incentives import IncentiveProgram, collected_pay_value
 from sim.tiers import TierBook
 
-__all__ = ["VendorAgent", "StaticRival"]
+__all__ = ["VendorAgent", "StaticRival", "believed_share"]
 
 STAGE2_AGE_QUARTERS = 8  # seed 002 PMI: stage 1 is years 0-2
 STAGE3_AGE_QUARTERS = 12  # seed 002 PMI: stage 3 from year 3
-UNPROVEN_WIN_BELIEF = 0.3  # share of the win rate a partner expects before its own first win (assumption)
+# What a partner believes about its chance of winning the vendor's deals, before its own
+# track record (assumptions): 30% of the true rate, held as firmly as five deals of evidence.
+PRIOR_WIN_BELIEF, PRIOR_DEALS = 0.3, 5.0
+
+
+def believed_share(win: np.ndarray, won: np.ndarray, lost: np.ndarray) -> np.ndarray:
+    """Share of its true win rate a partner expects on a vendor's deals, learnt from its own deals.
+
+    A beta-binomial estimate: a prior of ``PRIOR_WIN_BELIEF`` of the true rate, worth
+    ``PRIOR_DEALS`` deals, updated by the partner's own wins and losses; it tends to 1
+    as its record grows. Early losses make a partner lose heart and early wins commit
+    it (seed 002: partners that cannot see real returns "lose motivation quickly"; a
+    first program should let partners "see real returns from the start").
+
+    Examples:
+        >>> believed_share(np.array([0.3, 0.3, 0.3]), np.array([0.0, 1.0, 0.0]), np.array([0.0, 0.0, 3.0])).round(2)
+        array([0.3 , 0.81, 0.19])
+    """
+    rate = np.divide(PRIOR_WIN_BELIEF * win * PRIOR_DEALS + won, PRIOR_DEALS + won + lost)
+    return np.minimum(1.0, np.divide(rate, win, out=np.zeros_like(rate), where=win > 0))
 
 
 class VendorAgent(mesa.Agent):
@@ -107,12 +126,13 @@ class VendorAgent(mesa.Agent):
         """Each partner's expected profit per unit of deal value from a unit of effort on this vendor.
 
         Win probability (segment mix x readiness x the type's lift x the partner's
-        capability x the tier's support) x deal size x (the program's present value of a won deal plus the
+        capability x the tier's support), as far as the partner believes it
+        (:func:`believed_share`) x deal size x (the program's present value of a won deal plus the
         services wrap).
         """
         win = ((partners.segment_fit @ segments.win) * self.readiness * (1.0 + partners.win_rate_lift)
-               * partners.capability * (1.0 + self.tiers.benefit("support"))
-               * np.where(partners.has_won, 1.0, UNPROVEN_WIN_BELIEF))
+               * partners.capability * (1.0 + self.tiers.benefit("support")))
+        win = win * believed_share(win, partners.deals_won, partners.deals_lost)
         return expected_profit_per_value(self.program.deal_value(), win, partners.deal_size_multiplier,
                                          partners.services_attach, services_ratio)
 
