@@ -13,7 +13,8 @@ import numpy as np
 
 from sim.partner_types import PARTNER_TYPES, ROUTE_OF_TYPE, SEGMENTS, TYPE_DEFAULTS
 
-__all__ = ["STATES", "SELLING_STATES", "PARTNERED_STATES", "PartnerPopulation", "mean_one_lognormal"]
+__all__ = ["STATES", "SELLING_STATES", "PARTNERED_STATES", "RELATION_FIELDS", "PartnerPopulation", "PartnerView",
+           "mean_one_lognormal"]
 
 # Partner lifecycle (DESIGN.md mechanisms table; seed 001 "onboarding programs that
 # compress ramp times", certification track; seed 002 onboarding and certification).
@@ -35,10 +36,36 @@ def mean_one_lognormal(z: np.ndarray, sigma: np.ndarray) -> np.ndarray:
     return np.exp(sigma * z - 0.5 * sigma**2)
 
 
-class PartnerPopulation:
-    """Every partner's attributes and state as arrays indexed by partner id."""
+# Each vendor's relationship with each partner: name -> (dtype, initial value).
+RELATION_FIELDS: dict[str, tuple[type, object]] = {
+    "state": (np.int8, PROSPECT),
+    "certified": (bool, False),
+    "ramp_left": (np.int64, -1),  # -1: waiting for an enablement slot
+    "cert_left": (np.int64, 0),
+    "recruited_quarter": (np.int64, -1),
+    "last_opportunity_quarter": (np.int64, -1),
+    "selling_since": (np.int64, -1),
+    "dormant_quarters": (np.int64, 0),
+    "declined_quarter": (np.int64, -(10**6)),  # when it last declined the vendor's offer
+    "has_won": (bool, False),  # has won a deal (a pending first-win bonus is paid)
+    "deals_won": (float, 0.0),  # the partner's own track record with the vendor
+    "deals_lost": (float, 0.0),
+    "alignment": (float, 0.5),
+    "effort_share": (float, 0.0),
+    "installed_share": (float, 0.0),
+}
 
-    def __init__(self, scenario, rng: np.random.Generator):
+
+class PartnerPopulation:
+    """Every partner's attributes as arrays indexed by partner id, and its relationship with each vendor.
+
+    Args:
+        scenario: the validated scenario.
+        rng: the replication's generator (partners' own draws, two-tier parents).
+        vendors: how many vendors keep a relationship with the partners.
+    """
+
+    def __init__(self, scenario, rng: np.random.Generator, vendors: int = 1):
         types = scenario.partners.by_type()
         counts = np.array([types[t].count for t in PARTNER_TYPES])
         self.size = int(counts.sum())
@@ -90,29 +117,46 @@ class PartnerPopulation:
         self.book_value[distributors] = np.bincount(self.parent[two_tier], weights=self.book_value[two_tier],
                                                     minlength=self.size)[distributors]
 
-        self.state = np.zeros(self.size, dtype=np.int8)
-        self.certified = np.zeros(self.size, dtype=bool)
-        self.ramp_left = np.full(self.size, -1, dtype=np.int64)  # -1: waiting for an enablement slot
-        self.cert_left = np.zeros(self.size, dtype=np.int64)
-        self.recruited_quarter = np.full(self.size, -1, dtype=np.int64)
-        self.last_opportunity_quarter = np.full(self.size, -1, dtype=np.int64)
-        self.selling_since = np.full(self.size, -1, dtype=np.int64)
-        self.dormant_quarters = np.zeros(self.size, dtype=np.int64)
-        self.declined_quarter = np.full(self.size, -(10**6), dtype=np.int64)  # when it last declined an offer
-        self.has_won = np.zeros(self.size, dtype=bool)  # has won a deal (a pending first-win bonus is paid)
-        self.deals_won = np.zeros(self.size)  # the partner's own track record with the vendor
-        self.deals_lost = np.zeros(self.size)
-        self.alignment = np.full(self.size, 0.5)
-        self.effort_share = np.zeros(self.size)
-        self.installed_share = np.zeros(self.size)
+        self.relations = {name: np.full((vendors, self.size), initial, dtype=dtype)
+                          for name, (dtype, initial) in RELATION_FIELDS.items()}
+        self._initial = {t: types[t].initial for t in PARTNER_TYPES}
+        self.views = [PartnerView(self, v) for v in range(vendors)]
+        self.start_on_board(self.views[0], self._initial)
 
-        for t in PARTNER_TYPES:  # partners already on board at the start
-            ids = np.flatnonzero(self.type_names == t)[: types[t].initial]
-            self.state[ids] = CERTIFIED
-            self.certified[ids] = True
-            self.recruited_quarter[ids] = 0
-            self.selling_since[ids] = 0
-            self.ramp_left[ids] = 0
+    def start_on_board(self, partners: PartnerView, initial: dict[str, int]) -> None:
+        """Partners already on board with a vendor at the start: the first ``initial[type]`` of each type."""
+        for t, count in initial.items():
+            ids = np.flatnonzero(self.type_names == t)[:count]
+            partners.state[ids] = CERTIFIED
+            partners.certified[ids] = True
+            partners.recruited_quarter[ids] = 0
+            partners.selling_since[ids] = 0
+            partners.ramp_left[ids] = 0
+
+
+class PartnerView:
+    """The partners as one vendor sees them: the shared columns and its own relationship rows.
+
+    Static attributes (type, size, reach, parent distributor ...) are the population's;
+    the relationship (lifecycle state, certification, effort share, track record ...,
+    ``RELATION_FIELDS``) is one row per vendor of the population's tables, so every
+    phase works on one vendor's partners with plain arrays, and assigning an attribute
+    writes into that vendor's row.
+    """
+
+    def __init__(self, population: PartnerPopulation, vendor: int):
+        object.__setattr__(self, "_population", population)
+        object.__setattr__(self, "vendor_index", vendor)
+        for name, table in population.relations.items():
+            object.__setattr__(self, name, table[vendor])
+
+    def __getattr__(self, name: str):
+        return getattr(self._population, name)
+
+    def __setattr__(self, name: str, value) -> None:
+        if name not in RELATION_FIELDS:
+            raise AttributeError(f"{name} is not a vendor's relationship field")
+        getattr(self, name)[...] = value
 
     def state_name(self, pid: int) -> str:
         """Return the lifecycle state of partner ``pid`` as a string."""

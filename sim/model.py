@@ -94,7 +94,8 @@ class EcosystemModel(mesa.Model):
         wom = market.word_of_mouth
         peers = peer_graph(wom.graph, market.customers, wom.mean_degree, wom.rewiring, self.rng)
         self.customers = CustomerPopulation(segment, direct_owned, peers, fully_mixed=wom.graph == "complete")
-        self.partners = PartnerPopulation(scenario, self.rng)
+        self.population = PartnerPopulation(scenario, self.rng)
+        self.partners = self.population.views[0]  # the partners as the vendor sees them
         self.coverage = Coverage(coverage_matrix(segment, self.partners.accounts, self.partners.segment_fit,
                                                  self.rng))
 
