@@ -66,20 +66,20 @@ class Segments:
 class CustomerPopulation:
     """Customer state arrays and the vectorised rules that update them."""
 
-    def __init__(self, segment: np.ndarray, direct_owned: np.ndarray,
-                 peers: sp.csr_matrix | None, fully_mixed: bool):
+    def __init__(self, segment: np.ndarray, peers: sp.csr_matrix | None, fully_mixed: bool, vendors: int = 1):
         n = segment.size
         self.size = n
+        self.vendors = vendors
         self.segment = segment.astype(np.int8)
-        self.direct_owned = direct_owned
         self.peers = peers
         self.fully_mixed = fully_mixed
         # The graph is 0/1, so a row's stored entries are its peers.
         degree = None if peers is None else np.diff(peers.indptr).astype(np.float32)
         self.inverse_degree = None if degree is None else np.divide(1.0, degree, out=np.zeros(n), where=degree > 0)
-        # peers @ active, kept current incrementally (the graph is symmetric: columns = rows).
-        self._adopted_peers = None if peers is None else FlaggedCount(peers, peers)
+        # peers @ (customers of vendor v), kept current incrementally (the graph is symmetric: columns = rows).
+        self._adopted_peers = None if peers is None else [FlaggedCount(peers, peers) for _ in range(vendors)]
         self.state = np.zeros(n, dtype=np.int8)
+        self.vendor = np.full(n, -1, dtype=np.int8)  # the vendor of a customer or open opportunity
         self.channel = np.zeros(n, dtype=np.int8)
         self.partner = np.full(n, -1, dtype=np.int64)
         self.contract_value = np.zeros(n)
@@ -91,12 +91,13 @@ class CustomerPopulation:
         self.win_prob = np.zeros(n)
         self.opportunity_value = np.zeros(n)
         self._closing: dict[int, list[np.ndarray]] = {}  # quarter -> ids of opportunities closing then
-        self._active_total = 0  # paying customers, as of refresh_word_of_mouth
+        self._active_total = np.zeros(vendors, dtype=np.int64)  # paying customers per vendor, as of the refresh
 
     # ------------------------------------------------------------------ queries
-    def active_mask(self) -> np.ndarray:
-        """Boolean mask of paying customers."""
-        return self.state == ACTIVE
+    def active_mask(self, vendor: int | None = None) -> np.ndarray:
+        """Boolean mask of paying customers (of ``vendor``, or of any vendor)."""
+        active = self.state == ACTIVE
+        return active if vendor is None or self.vendors == 1 else active & (self.vendor == vendor)
 
     def counts(self) -> np.ndarray:
         """Customers per state (sums to the population size)."""
@@ -108,38 +109,43 @@ class CustomerPopulation:
 
         :meth:`peer_adopted_share` reads these counts, so it can be asked block by block.
         """
-        active = self.active_mask()
-        if self.fully_mixed:
-            self._active_total = int(np.count_nonzero(active))
-        elif self.peers is not None:
-            self._adopted_peers.update(active)  # peers @ active, updated incrementally
+        for v in range(self.vendors):
+            active = self.active_mask(v)
+            if self.fully_mixed:
+                self._active_total[v] = np.count_nonzero(active)
+            elif self.peers is not None:
+                self._adopted_peers[v].update(active)  # peers @ active, updated incrementally
 
-    def peer_adopted_share(self, ids: np.ndarray | slice) -> np.ndarray:
-        """Share of the peers of customers ``ids`` (ids or a slice) who are paying customers (``f_i``).
+    def peer_adopted_share(self, ids: np.ndarray | slice, vendor: int = 0) -> np.ndarray:
+        """Share of the peers of customers ``ids`` (ids or a slice) who are ``vendor``'s paying customers (``f_i``).
 
         As of the last :meth:`refresh_word_of_mouth`. ``complete``: fully mixed,
         f_i = adopted others / (N - 1), computed in O(N) without building N^2 edges.
         No graph (``none``): f_i = 0.
         """
         if self.fully_mixed:
-            return (self._active_total - (self.state[ids] == ACTIVE)) / max(self.size - 1, 1)
+            own = self.state[ids] == ACTIVE
+            if self.vendors > 1:
+                own &= self.vendor[ids] == vendor
+            return (int(self._active_total[vendor]) - own) / max(self.size - 1, 1)
         if self.peers is None:
             return np.zeros(self.state[ids].size)
-        return self._adopted_peers.counts[ids] * self.inverse_degree[ids]
+        return self._adopted_peers[vendor].counts[ids] * self.inverse_degree[ids]
 
-    def quarterly_revenue(self) -> tuple[np.ndarray, np.ndarray]:
-        """Paying customers (ids, ascending) and the revenue each brings this quarter.
+    def quarterly_revenue(self, vendor: int = 0) -> tuple[np.ndarray, np.ndarray]:
+        """``vendor``'s paying customers (ids, ascending) and the revenue each brings this quarter.
 
         A quarter of the annual contract value.
         """
-        paying = np.flatnonzero(self.active_mask())
+        paying = np.flatnonzero(self.active_mask(vendor))
         return paying, self.contract_value[paying] / QUARTERS_PER_YEAR
 
     # ------------------------------------------------------------------ updates
     def open_opportunities(self, ids, quarter, close_quarter, win_prob, value, channel, partner,
-                           fit=1.0) -> None:
-        """Move prospects ``ids`` into the pipeline with the given deal terms and fit."""
+                           fit=1.0, vendor: int = 0) -> None:
+        """Move prospects ``ids`` into ``vendor``'s pipeline with the given deal terms and fit."""
         self.state[ids] = OPPORTUNITY
+        self.vendor[ids] = vendor
         close = np.maximum(close_quarter, quarter)
         for due in np.unique(close).tolist():
             self._closing.setdefault(due, []).append(ids[close == due])
@@ -149,24 +155,25 @@ class CustomerPopulation:
         self.partner[ids] = partner
         self.fit[ids] = fit
 
-    def close_due(self, quarter: int, draws: Draws) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def close_due(self, quarter: int, draws: Draws) -> tuple[np.ndarray, ...]:
         """Resolve opportunities closing this quarter: won ones become customers.
 
         Returns:
             (won ids, lost ids, the partner each lost opportunity was credited to, -1
-            for none). Lost opportunities return to the prospect pool.
+            for none, and its vendor). Lost opportunities return to the prospect pool.
         """
         due = np.concatenate(self._closing.pop(quarter, []) or [np.empty(0, dtype=np.int64)])
         won_mask = draws.uniform(due) < self.win_prob[due]
         won, lost = due[won_mask], due[~won_mask]
-        lost_partner = self.partner[lost]
+        lost_partner, lost_vendor = self.partner[lost], self.vendor[lost]
         self.state[won] = ACTIVE
         self.contract_value[won] = self.opportunity_value[won]
         self.start_quarter[won] = quarter
         self.state[lost] = PROSPECT
+        self.vendor[lost] = -1
         self.channel[lost] = DIRECT
         self.partner[lost] = -1
-        return won, lost, lost_partner
+        return won, lost, lost_partner, lost_vendor
 
     def attach_services(self, ids: np.ndarray, attach_prob: np.ndarray, retention_effect: np.ndarray,
                         draws: Draws) -> None:
@@ -178,8 +185,8 @@ class CustomerPopulation:
         self.services[ids] = attached
         self.churn_multiplier[ids] = self.fit[ids] * np.where(attached, 1.0 - retention_effect, 1.0)
 
-    def release(self, partner_ids: np.ndarray) -> np.ndarray:
-        """Hand over the customers and open opportunities of partners that left to the vendor.
+    def release(self, partner_ids: np.ndarray, vendor: int = 0) -> np.ndarray:
+        """Hand over to ``vendor`` the customers and open opportunities of partners that left it.
 
         The stated rule for a partner that churns or is exited: from the next quarter its
         customers and open opportunities are the vendor's direct business (channel
@@ -193,7 +200,10 @@ class CustomerPopulation:
         """
         if partner_ids.size == 0:
             return np.empty(0, dtype=np.int64)
-        ids = np.flatnonzero(np.isin(self.partner, partner_ids))
+        mine = np.isin(self.partner, partner_ids)
+        if self.vendors > 1:
+            mine &= self.vendor == vendor
+        ids = np.flatnonzero(mine)
         self.partner[ids] = -1
         self.channel[ids] = DIRECT
         self.services[ids] = False
@@ -204,7 +214,8 @@ class CustomerPopulation:
               draws: Draws, churn_enabled: bool) -> tuple[np.ndarray, np.ndarray]:
         """Annual renewals: customers at a contract anniversary renew or churn.
 
-        Churn probability is the segment's annual churn times the customer's churn
+        Churn probability is the annual churn of the customer's vendor's product in its
+        segment (``annual_churn``: vendors x segments) times the customer's churn
         multiplier (below 1 with services attached). Renewing services-attached
         customers expand their contract by ``expansion``.
 
@@ -215,7 +226,7 @@ class CustomerPopulation:
         tenure = quarter - self.start_quarter[active]
         due = active[(tenure > 0) & (tenure % QUARTERS_PER_YEAR == 0)]
         if churn_enabled:
-            p_churn = annual_churn[self.segment[due]] * self.churn_multiplier[due]
+            p_churn = annual_churn[self.vendor[due], self.segment[due]] * self.churn_multiplier[due]
             churn_mask = draws.uniform(due) < p_churn
         else:
             churn_mask = np.zeros(due.size, dtype=bool)

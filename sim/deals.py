@@ -68,7 +68,8 @@ class NewOpportunities:
 
 
 def adoption_hazard(innovation: float, imitation: float, partner_push: np.ndarray, marketplace_push: np.ndarray,
-                    peer_share: np.ndarray, win_rate: np.ndarray) -> tuple[np.ndarray, ...]:
+                    peer_share: np.ndarray, win_rate: np.ndarray, cross_brand: float = 0.0,
+                    other_share: np.ndarray | None = None) -> tuple[np.ndarray, ...]:
     """Hazard of entering a buying process, and the adoption hazard's parts by source.
 
     Args:
@@ -76,8 +77,10 @@ def adoption_hazard(innovation: float, imitation: float, partner_push: np.ndarra
         imitation: Bass q, per unit share of adopted peers.
         partner_push: adoption hazard from the partners covering each account.
         marketplace_push: adoption hazard from marketplace listings.
-        peer_share: share of each customer's peers who are customers (``f_i``).
+        peer_share: share of each customer's peers who are the vendor's customers (``f_i``).
         win_rate: the base win rate of each customer's segment.
+        cross_brand: cross-brand imitation, per unit share of peers who are other vendors' customers.
+        other_share: that share (``None`` with one vendor).
 
     Returns:
         (entry hazard ``min(1, adoption hazard / win rate)``, 0 where the win rate is 0;
@@ -90,6 +93,8 @@ def adoption_hazard(innovation: float, imitation: float, partner_push: np.ndarra
         [0.04, 0.16]
     """
     wom = imitation * peer_share
+    if other_share is not None and cross_brand:
+        wom = wom + cross_brand * other_share
     total = innovation + partner_push + marketplace_push + wom
     entry = np.divide(total, win_rate, out=np.zeros_like(total), where=win_rate > 0)
     return np.minimum(1.0, entry), innovation, partner_push, marketplace_push, wom

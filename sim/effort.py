@@ -69,34 +69,47 @@ def logit_share(utilities: list, own: int = 0) -> np.ndarray:
     return 1.0 / (1.0 + others)
 
 
-def update_installed_share(partners: ag.PartnerPopulation, coverage, paying: np.ndarray) -> None:
+def update_installed_share(partners: ag.PartnerView, coverage, paying: np.ndarray, vendor: int = 0) -> None:
     """Set each partner's share of accounts already using the vendor's product.
 
     Args:
         partners: the partner population (its ``installed_share`` is set).
         coverage: the partners' account books (:class:`sim.network.Coverage`).
-        paying: mask of paying customers.
+        paying: mask of the vendor's paying customers.
+        vendor: the vendor's index (its own incremental count).
     """
     p = partners
-    in_book = coverage.paying_in_book(paying)
+    in_book = coverage.paying_in_book(paying, vendor)
     p.installed_share = np.divide(in_book, coverage.accounts, out=np.zeros(p.size), where=coverage.accounts > 0)
     # A distributor holds no accounts of its own: it sees the vendor's traction in the whole market.
     p.installed_share[p.is_distributor] = np.count_nonzero(paying) / max(paying.size, 1)
 
 
-def split_effort(partners: ag.PartnerPopulation, vendors: list, segments, services_ratio: float,
-                 behavior) -> Effort:
-    """Partners split their sellers across vendors; returns the first vendor's effort.
+def split_effort(startups: list, rivals: list, behavior, services_ratio: float, inertia: float = 0.0) -> list[Effort]:
+    """Partners split their sellers across the vendors they carry; returns each startup's effort.
 
-    Each vendor offers its expected profit, alignment and installed share
-    (:class:`sim.vendors.VendorAgent`, :class:`sim.vendors.StaticRival`); partners in
-    the first vendor's program give it their logit share (a marketplace listing
-    needs no seller effort: share 1), and their engagement is that share times their
-    selling productivity at the vendor's route quality. Sets ``partners.effort_share``.
+    Every vendor offers a utility (:meth:`sim.vendors.VendorAgent.utility`,
+    :meth:`sim.vendors.StaticRival.utility`); a partner in a startup's program gives it
+    its logit share among the startups it carries and the established rivals (a
+    marketplace listing needs no seller effort: share 1), moving there from last
+    quarter's share by ``1 - inertia``; its engagement is that share times its selling
+    productivity at the startup's route quality. Sets each startup's
+    ``partners.effort_share``.
     """
-    p, vendor = partners, vendors[0]
-    utilities = [utility(v.expected_profit(p, segments, services_ratio), v.alignment(p), v.installed_share(p),
-                         behavior, v.affinity(p, behavior)) for v in vendors]
-    share = np.where(p.is_marketplace, 1.0, logit_share(utilities))
-    p.effort_share = np.where(p.in_states(*ag.PARTNERED_STATES), share, 0.0)
-    return Effort(p.effort_share, p.effort_share * p.productivity(vendor.route_quality))
+    startup_u = [v.utility(behavior, services_ratio) for v in startups]
+    rival_u = [r.utility(behavior, services_ratio) for r in rivals]
+    carried = [v.partners.in_states(*ag.PARTNERED_STATES) for v in startups]
+    shares = []
+    for k in range(len(startups)):
+        others = [np.where(carried[j], u, -np.inf) for j, u in enumerate(startup_u) if j != k]
+        shares.append(logit_share([startup_u[k], *others, *rival_u]))
+    efforts = []
+    for vendor, share, in_program in zip(startups, shares, carried, strict=True):
+        p = vendor.partners
+        share = np.where(p.is_marketplace, 1.0, share)
+        if inertia:
+            share = inertia * p.effort_share + (1.0 - inertia) * share
+        share = np.where(in_program, share, 0.0)
+        p.effort_share = share
+        efforts.append(Effort(share, share * p.productivity(vendor.route_quality)))
+    return efforts

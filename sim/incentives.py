@@ -275,13 +275,14 @@ class IncentiveProgram:
         program: the scenario's validated ``program`` section.
         behavior: the scenario's ``partners.behavior`` section.
         churn: whether customers churn (``market.churn``).
-        partners: the partner population the program pays.
-        segments: the market's per-segment deal terms (:class:`sim.customers.Segments`).
-        customers: number of customers (the size of the first-year pay ledger).
+        partners: the partners as the vendor sees them (:class:`sim.agents.PartnerView`).
+        segments: the vendor's per-segment deal terms (:class:`sim.customers.Segments`).
+        direct_owned: mask of the vendor's direct named accounts, one entry per customer
+            (the size of the first-year pay ledger).
         tiers: the vendor's tier book (tier benefits add to rates).
     """
 
-    def __init__(self, program, behavior, churn: bool, partners, segments, customers: int, tiers):
+    def __init__(self, program, behavior, churn: bool, partners, segments, direct_owned: np.ndarray, tiers):
         self.config = inc = program.incentives
         self.co_sell_fee = program.co_sell_fee
         self.behavior = behavior
@@ -303,7 +304,8 @@ class IncentiveProgram:
         self.first_win_paid = np.zeros(p.size, dtype=bool)
         self.certification_paid = p.certified.copy()
         self.mdf_balance = np.zeros(p.size)
-        self.first_year = np.zeros((len(_LEDGER), customers))
+        self.direct_owned = direct_owned
+        self.first_year = np.zeros((len(_LEDGER), direct_owned.size))
 
     # ------------------------------------------------------------------ rates
     def rate(self) -> np.ndarray:
@@ -440,7 +442,7 @@ class IncentiveProgram:
         self.first_win_paid[pid] = True
         if inc.double_bubble is None:
             return 0.0
-        in_named_account = sourced & c.direct_owned[ids]
+        in_named_account = sourced & self.direct_owned[ids]
         return float((inc.double_bubble.commission * value[in_named_account]).sum())
 
     def _pay_quarter(self, t: int, c, revenue, ledger: _Ledger) -> None:

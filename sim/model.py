@@ -29,6 +29,7 @@ returns a small immutable record of what happened:
 
 from __future__ import annotations
 
+import hashlib
 from functools import partial
 
 import mesa
@@ -48,14 +49,14 @@ from sim.recorder import QuarterFlows, Recorder
 from sim.recruitment import recruit
 from sim.revenue import recognise
 from sim.tiers import review_partners
-from sim.vendors import StaticRival, VendorAgent
+from sim.vendors import StaticRival, VendorAgent, vendor_specs
 
 __all__ = ["EcosystemModel", "STREAMS"]
 
 # Random streams of a quarter, one per purpose (codes are positions: append, never reorder).
 STREAMS: tuple[str, ...] = ("outreach_slots", "outreach", "accept", "cascade", "enablement_slots", "renew",
                             "close", "attach", "adopt", "source", "sourcer", "marketplace", "influence",
-                            "conflict", "terms", "close_again", "attach_again")
+                            "conflict", "terms", "close_again", "attach_again", "choose")
 
 # The vendors' own series, collected by Mesa's DataCollector each quarter.
 VENDOR_REPORTERS = {"vendor": "name", "stage": "stage", "product_readiness": "readiness",
@@ -83,33 +84,43 @@ class EcosystemModel(mesa.Model):
     def __init__(self, scenario, rng=None):
         super().__init__(rng=np.random.default_rng(rng))
         self._seed_seq = self.rng.bit_generator.seed_seq
-        self._stream_keys: dict[int, np.ndarray] = {}  # the current quarter's stream keys
+        self._stream_keys: dict[tuple, np.ndarray] = {}  # the current quarter's stream keys
         self.config = scenario
-        market, vendor = scenario.market, scenario.vendor
+        market = scenario.market
+        specs = vendor_specs(scenario)
         self.segments = Segments.from_market(market)
         shares = self.segments.share
         segment = self.rng.choice(len(SEGMENTS), size=market.customers, p=shares / shares.sum())
-        direct_cover = np.array([vendor.direct_coverage.get(s, 0.0) for s in SEGMENTS])
-        direct_owned = self.rng.random(market.customers) < direct_cover[segment]
+        direct_owned = [self.rng.random(market.customers) < _direct_cover(specs[0])[segment]]
         wom = market.word_of_mouth
         peers = peer_graph(wom.graph, market.customers, wom.mean_degree, wom.rewiring, self.rng)
-        self.customers = CustomerPopulation(segment, direct_owned, peers, fully_mixed=wom.graph == "complete")
-        self.population = PartnerPopulation(scenario, self.rng)
-        self.partners = self.population.views[0]  # the partners as the vendor sees them
-        self.coverage = Coverage(coverage_matrix(segment, self.partners.accounts, self.partners.segment_fit,
+        self.customers = CustomerPopulation(segment, peers, fully_mixed=wom.graph == "complete", vendors=len(specs))
+        self.population = PartnerPopulation(scenario, self.rng, vendors=len(specs))
+        self.coverage = Coverage(coverage_matrix(segment, self.population.accounts, self.population.segment_fit,
                                                  self.rng))
+        direct_owned += [self.rng.random(market.customers) < _direct_cover(spec)[segment] for spec in specs[1:]]
 
-        self.vendor = VendorAgent(self, "focal", scenario, self.partners, self.segments, market.customers)
-        for i in range(scenario.rivals.count):
-            StaticRival(self, f"rival_{i + 1}", scenario.rivals, self.partners, self.segments,
-                        scenario.partners.behavior, market.churn)
-        self.competitors = [self.vendor, *self.agents_by_type.get(StaticRival, [])]
-        self.recorder = Recorder(self.partners, self.vendor.tiers.names, scenario.simulation.quarters)
+        behavior = scenario.partners.behavior
+        self.startups = [VendorAgent(self, spec, i, self.population.views[i], behavior, market.churn, owned)
+                         for i, (spec, owned) in enumerate(zip(specs, direct_owned, strict=True))]
+        self.vendor = self.startups[0]
+        self.partners = self.vendor.partners  # the partners as the (first) vendor sees them
+        self.rivals = [StaticRival(self, f"rival_{i + 1}", scenario.rivals, self.population, self.segments, behavior,
+                                   market.churn) for i in range(scenario.rivals.count)]
+        self.competitors = [*self.startups, *self.rivals]
+        self.churn_table = np.array([v.segments.churn for v in self.startups])
+        self.recorders = [Recorder(v.partners, v.tiers.names, scenario.simulation.quarters) for v in self.startups]
+        self.recorder = self.recorders[0]
         self.datacollector = mesa.DataCollector(agenttype_reporters={VendorAgent: VENDOR_REPORTERS})
-        self.last: QuarterFlows | None = None
+        self.last: dict[str, QuarterFlows] = {}
 
-    def stream(self, t: int, purpose: str) -> Draws:
-        """The random numbers of one purpose (one of ``STREAMS``) in quarter ``t``.
+    @property
+    def multi_vendor(self) -> bool:
+        """Whether several startups compete (their draws are then keyed by their names)."""
+        return len(self.startups) > 1
+
+    def stream(self, t: int, purpose: str, vendor: str | None = None) -> Draws:
+        """The random numbers of one purpose (one of ``STREAMS``) in quarter ``t``, for one vendor if named.
 
         Common random numbers: each (quarter, purpose) has its own stream, keyed by one
         word of the state of a ``SeedSequence`` spawned from the replication's for the
@@ -118,45 +129,87 @@ class EcosystemModel(mesa.Model):
         (:class:`sim.draws.Draws`). Runs that differ only in program design (the arms
         of an experiment) therefore give each customer and partner the same draws
         however far their states drift apart, which keeps paired differences tight.
+        With several vendors, a vendor's own decisions draw from streams spawned for
+        its name, so the order in which vendors are listed changes nothing.
         """
-        if t not in self._stream_keys:
+        key = (t,) if vendor is None else (t, _name_key(vendor))
+        if key not in self._stream_keys:
             seq = self._seed_seq
-            quarter = np.random.SeedSequence(seq.entropy, spawn_key=(*seq.spawn_key, t), pool_size=seq.pool_size)
-            self._stream_keys = {t: quarter.generate_state(len(STREAMS), np.uint64)}
-        return Draws(int(self._stream_keys[t][STREAMS.index(purpose)]))
+            spawned = np.random.SeedSequence(seq.entropy, spawn_key=(*seq.spawn_key, *key), pool_size=seq.pool_size)
+            self._stream_keys = {k: v for k, v in self._stream_keys.items() if k[0] == t}
+            self._stream_keys[key] = spawned.generate_state(len(STREAMS), np.uint64)
+        return Draws(int(self._stream_keys[key][STREAMS.index(purpose)]))
+
+    def _vendor_stream(self, t: int, vendor: VendorAgent):
+        """``stream(purpose)`` for a vendor's own decisions this quarter."""
+        return partial(self.stream, t, vendor=vendor.name if self.multi_vendor else None)
 
     def step(self) -> None:
         """Advance the ecosystem by one quarter, in the order of events of the module docstring."""
-        t, sc, vendor = self.steps, self.config, self.vendor
-        p, c, behavior = self.partners, self.customers, sc.partners.behavior
+        t, sc, c, startups = self.steps, self.config, self.customers, self.startups
+        behavior, market = sc.partners.behavior, sc.market
         stream = partial(self.stream, t)
-        paying = c.active_mask()
-        vendor.assess_stage(int(paying.sum()), float(c.contract_value[paying].sum()))
-        vendor.assess_routes(p)
-        progress_ramp_and_certification(p, t)
-        update_installed_share(p, self.coverage, paying)
-        recruitment = recruit(p, vendor, t, stream, behavior)
-        onboarding = start_onboarding(p, vendor, stream("enablement_slots"))
-        effort = split_effort(p, self.competitors, self.segments, sc.market.services_ratio, behavior)
-        renewals = sales.renew(c, self.segments, sc.market, t, stream("renew"))
-        closed = sales.close(c, p, t, stream("close"), stream("attach"))
-        mdf = sales.run_mdf_campaigns(vendor.program, p, c, self.coverage)
-        opened = sales.open_opportunities(c, p, self.coverage, vendor, effort.engagement, mdf, self.segments, sc, t,
-                                          stream)
-        closes = (closed, sales.close(c, p, t, stream("close_again"), stream("attach_again")))  # zero-cycle deals
-        revenue = recognise(c, p.size, sc.market.services_ratio)
-        payouts = vendor.program.pay(t, c, renewals, closes, revenue)
-        activity = update_activity(p, t, opened.sourced_per_partner, opened.conflicts.disputed_losers,
-                                   vendor.program.alignment_target(), behavior)
-        review = review_partners(vendor.tiers, p, c, self.coverage.accounts, t, revenue, renewals, closes,
-                                 sc.program.scorecard.exit_grace_quarters)
-        handover = sales.hand_over(c, np.concatenate([activity.left, review.exited]))
-        self.last = QuarterFlows(recruitment, onboarding, effort, renewals, closes, mdf, opened, revenue, payouts,
-                                 activity, review, handover)
-        self.recorder.record(t, self.last, c, vendor)
+        recruitment, onboarding, mdf = {}, {}, {}
+        for v in startups:
+            paying = c.active_mask(v.index)
+            v.assess_stage(int(paying.sum()), float(c.contract_value[paying].sum()))
+            v.assess_routes(v.partners)
+            progress_ramp_and_certification(v.partners, t)
+            update_installed_share(v.partners, self.coverage, paying, v.index)
+        for v in startups:
+            recruitment[v] = recruit(v.partners, v, t, self._vendor_stream(t, v), behavior)
+        for v in startups:
+            onboarding[v] = start_onboarding(v.partners, v, self._vendor_stream(t, v)("enablement_slots"))
+        efforts = split_effort(startups, self.rivals, behavior, market.services_ratio)
+        renewals = sales.renew(c, self.churn_table, market, t, stream("renew"))
+        first = sales.close(c, startups, t, stream("close"), stream("attach"))
+        pushes = []
+        for v, effort in zip(startups, efforts, strict=True):
+            mdf[v] = sales.run_mdf_campaigns(v, c, self.coverage)
+            pushes.append(sales.partner_push(v, effort.engagement, mdf[v]))
+        adopters = sales.choose_adopters(c, self.coverage, startups, pushes, _cross_brand(market), stream("adopt"),
+                                         stream("choose"))
+        opened = [sales.open_opportunities(c, self.coverage, v, effort.engagement, push, adopting, sc, t,
+                                           self._vendor_stream(t, v))
+                  for v, effort, push, adopting in zip(startups, efforts, pushes, adopters, strict=True)]
+        second = sales.close(c, startups, t, stream("close_again"), stream("attach_again"))  # zero-cycle deals
+        for i, v in enumerate(startups):
+            self.last[v.name] = self._settle(t, v, recruitment[v], onboarding[v], efforts[i], renewals[i],
+                                             (first[i], second[i]), mdf[v], opened[i])
+        for v, recorder in zip(startups, self.recorders, strict=True):
+            recorder.record(t, self.last[v.name], c, v)
         self.datacollector.collect(self)
+
+    def _settle(self, t: int, v: VendorAgent, recruitment, onboarding, effort, renewals, closes, mdf,
+                opened) -> QuarterFlows:
+        """A vendor's revenue, payouts, partner activity and reviews; the customers of partners that left."""
+        sc, c, p = self.config, self.customers, v.partners
+        revenue = recognise(c, p.size, sc.market.services_ratio, v.index)
+        payouts = v.program.pay(t, c, renewals, closes, revenue)
+        activity = update_activity(p, t, opened.sourced_per_partner, opened.conflicts.disputed_losers,
+                                   v.program.alignment_target(), sc.partners.behavior)
+        review = review_partners(v.tiers, p, c, self.coverage.accounts, t, revenue, renewals, closes,
+                                 v.program_spec.scorecard.exit_grace_quarters, v.index)
+        handover = sales.hand_over(c, np.concatenate([activity.left, review.exited]), v.index)
+        return QuarterFlows(recruitment, onboarding, effort, renewals, closes, mdf, opened, revenue, payouts,
+                            activity, review, handover)
 
     def vendor_frame(self) -> pd.DataFrame:
         """The vendors' own series: one row per (quarter, vendor), from the DataCollector."""
         frame = self.datacollector.get_agenttype_vars_dataframe(VendorAgent).reset_index()
         return frame.rename(columns={"Step": "quarter"}).drop(columns="AgentID")
+
+
+def _direct_cover(spec) -> np.ndarray:
+    """Share of each segment's accounts that are the vendor's direct named accounts."""
+    return np.array([spec.company.direct_coverage.get(s, 0.0) for s in SEGMENTS])
+
+
+def _cross_brand(market) -> float:
+    """Cross-brand imitation (word of mouth that grows the category for every vendor)."""
+    return getattr(market.adoption, "cross_brand", 0.0)
+
+
+def _name_key(name: str) -> int:
+    """A vendor name as a 32-bit integer key of its random streams."""
+    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:4], "little")

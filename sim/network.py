@@ -232,11 +232,13 @@ class Coverage:
         self.customer_of_entry = np.repeat(np.arange(matrix.shape[0], dtype=matrix.indices.dtype),
                                            np.diff(matrix.indptr))
         self.accounts = np.diff(self.by_partner.indptr).astype(np.float32)  # accounts in each partner's book
-        self._paying = FlaggedCount(self.by_partner, matrix)
+        self._paying: dict[int, FlaggedCount] = {}
 
-    def paying_in_book(self, paying: np.ndarray) -> np.ndarray:
-        """Paying customers in each partner's book (float32 counts), updated incrementally."""
-        return self._paying.update(paying)
+    def paying_in_book(self, paying: np.ndarray, vendor: int = 0) -> np.ndarray:
+        """A vendor's paying customers in each partner's book (float32 counts), updated incrementally."""
+        if vendor not in self._paying:
+            self._paying[vendor] = FlaggedCount(self.by_partner, self.matrix)
+        return self._paying[vendor].update(paying)
 
     def in_books(self, flags: np.ndarray) -> np.ndarray:
         """Customers with ``flags`` in each partner's book (a full product, float32)."""

@@ -35,10 +35,10 @@ class Revenue:
         return float(self.by_channel.sum())
 
 
-def recognise(customers: CustomerPopulation, n_partners: int, services_ratio: float) -> Revenue:
-    """Recognise the quarter's revenue by channel and credit it to partners."""
+def recognise(customers: CustomerPopulation, n_partners: int, services_ratio: float, vendor: int = 0) -> Revenue:
+    """Recognise a vendor's revenue of the quarter by channel and credit it to its partners."""
     c = customers
-    earning, amount = c.quarterly_revenue()
+    earning, amount = c.quarterly_revenue(vendor)
     by_channel = np.bincount(c.channel[earning], weights=amount, minlength=len(CHANNELS))
     with_partner = c.partner[earning] >= 0
     served, served_amount = earning[with_partner], amount[with_partner]

@@ -3,11 +3,14 @@
 The quarter's customer events, in order: contracts at their anniversary renew or churn
 (:func:`renew`); opportunities due close, won or lost (:func:`close`); partners spend
 MDF on campaigns in their accounts (:func:`run_mdf_campaigns`); prospects enter a
-buying process and each new opportunity is attributed, claimed and given its terms
+buying process with one of the vendors (:func:`choose_adopters`) and each new
+opportunity is attributed, claimed and given its terms by that vendor
 (:func:`open_opportunities`); opportunities with a zero-quarter cycle close at once
-(:func:`close` again). After the partners' activity and reviews, the customers of
-partners that left are handed over to the vendor (:func:`hand_over`). The rules
-themselves live in :mod:`sim.customers` (the population's updates) and :mod:`sim.deals` (hazard, attribution, influence,
+(:func:`close` again). A customer deals with at most one vendor at a time: the
+vendor of its contract or of its open opportunity (``customers.vendor``). After the
+partners' activity and reviews, the customers of partners that left are handed over
+to the vendor (:func:`hand_over`). The rules themselves live in :mod:`sim.customers`
+(the population's updates) and :mod:`sim.deals` (hazard, attribution, influence,
 conflicts, terms); this module sequences them for one vendor and returns what
 happened as records.
 """
@@ -25,8 +28,8 @@ from sim.draws import Draws
 from sim.incentives import MdfSpend, fit_multiplier
 from sim.network import Coverage
 
-__all__ = ["Renewals", "Closed", "Opened", "Handover", "renew", "close", "run_mdf_campaigns", "open_opportunities",
-           "hand_over"]
+__all__ = ["Renewals", "Closed", "Push", "Adopters", "Opened", "Handover", "renew", "close", "run_mdf_campaigns",
+           "partner_push", "choose_adopters", "open_opportunities", "hand_over"]
 
 BLOCK = 65_536  # customers per block in the adoption pass: its temporaries fit a core's cache
 
@@ -49,6 +52,27 @@ class Closed:
 
 
 @dataclass(frozen=True)
+class Push:
+    """A vendor's partners' pressure on adoption this quarter."""
+
+    partner: np.ndarray  # adoption hazard each partner adds in every prospect account it covers
+    marketplace: np.ndarray  # adoption hazard marketplaces add, per segment
+    reach: np.ndarray  # each partner's reach x engagement
+    poor_share: np.ndarray  # share of poor fits among the deals each partner sources
+
+
+@dataclass(frozen=True)
+class Adopters:
+    """Prospects entering a buying process with one vendor, and the parts of their adoption hazard."""
+
+    ids: np.ndarray
+    partner: np.ndarray  # partner push
+    marketplace: np.ndarray  # marketplace push
+    word_of_mouth: np.ndarray  # within- and cross-brand word of mouth
+    direct: float  # the vendor's own marketing (Bass p)
+
+
+@dataclass(frozen=True)
 class Opened:
     """Opportunities opened this quarter, with their terms."""
 
@@ -66,139 +90,207 @@ class Handover:
     customers: np.ndarray  # customer ids handed over
 
 
-def renew(customers: CustomerPopulation, segments: Segments, market, t: int, draws: Draws) -> Renewals:
-    """Contracts at their anniversary renew (services-attached ones expand) or churn."""
-    renewed, churned = customers.renew(t, segments.churn, market.services_expansion, draws, market.churn)
-    return Renewals(renewed, churned)
+def renew(customers: CustomerPopulation, churn: np.ndarray, market, t: int, draws: Draws) -> list[Renewals]:
+    """Contracts at their anniversary renew (services-attached ones expand) or churn; one record per vendor.
+
+    Args:
+        customers: the customer population.
+        churn: annual churn of each vendor's product per segment (vendors x segments).
+        market: the scenario's ``market`` section.
+        t: the quarter.
+        draws: the quarter's renewal draws.
+    """
+    c = customers
+    renewed, churned = c.renew(t, churn, market.services_expansion, draws, market.churn)
+    if c.vendors == 1:
+        return [Renewals(renewed, churned)]
+    return [Renewals(renewed[c.vendor[renewed] == v], churned[c.vendor[churned] == v]) for v in range(c.vendors)]
 
 
-def close(customers: CustomerPopulation, partners: ag.PartnerPopulation, t: int, close_draws: Draws,
-          attach_draws: Draws) -> Closed:
+def close(customers: CustomerPopulation, startups: list, t: int, close_draws: Draws,
+          attach_draws: Draws) -> list[Closed]:
     """Close the opportunities due: won ones become customers and may carry the partner's services.
 
-    A partner that wins its first deal is marked (``partners.has_won``): its first-win
-    bonus is no longer pending. Partners keep their track record (``deals_won``,
-    ``deals_lost``), from which they judge the vendor (:mod:`sim.vendors`).
+    A partner that wins its first deal with a vendor is marked (``has_won``): its
+    first-win bonus is no longer pending. Partners keep their track record with each
+    vendor (``deals_won``, ``deals_lost``), from which they judge it (:mod:`sim.vendors`).
+
+    Returns:
+        One :class:`Closed` per startup, in order.
     """
-    c, p = customers, partners
-    won, lost, lost_partner = c.close_due(t, close_draws)
+    c = customers
+    population = startups[0].partners
+    won, lost, lost_partner, lost_vendor = c.close_due(t, close_draws)
     partner = c.partner[won]
     has = partner >= 0
     attach = np.zeros(won.size)
     effect = np.zeros(won.size)
-    attach[has] = p.services_attach[partner[has]]
-    effect[has] = p.retention_effect[partner[has]]
+    attach[has] = population.services_attach[partner[has]]
+    effect[has] = population.retention_effect[partner[has]]
     c.attach_services(won, attach, effect, attach_draws)
-    p.has_won[partner[has]] = True
-    for record, sellers in ((p.deals_won, partner[has]), (p.deals_lost, lost_partner[lost_partner >= 0])):
+    records = []
+    for vendor in startups:
+        mine_won = slice(None) if c.vendors == 1 else c.vendor[won] == vendor.index
+        mine_lost = slice(None) if c.vendors == 1 else lost_vendor == vendor.index
+        record = Closed(won[mine_won], lost[mine_lost], lost_partner[mine_lost])
+        _note_track_record(vendor.partners, c.partner[record.won], record.lost_partner)
+        records.append(record)
+    return records
+
+
+def _note_track_record(p: ag.PartnerView, won_partner: np.ndarray, lost_partner: np.ndarray) -> None:
+    """Add the closed deals to the sellers' (and their distributors') record with the vendor."""
+    won_partner, lost_partner = won_partner[won_partner >= 0], lost_partner[lost_partner >= 0]
+    p.has_won[won_partner] = True
+    for record, sellers in ((p.deals_won, won_partner), (p.deals_lost, lost_partner)):
         record += np.bincount(sellers, minlength=p.size)
         parents = p.parent[sellers]
         record += np.bincount(parents[parents >= 0], minlength=p.size)  # a distributor's record is its network's
-    return Closed(won, lost, lost_partner)
 
 
-def run_mdf_campaigns(program, partners: ag.PartnerPopulation, customers: CustomerPopulation,
-                      coverage: Coverage) -> MdfSpend:
-    """Selling partners spend MDF on demand generation among the prospects in their books."""
-    if program.config.mdf is None:
-        return MdfSpend(np.zeros(partners.size), np.zeros(partners.size))
+def run_mdf_campaigns(vendor, customers: CustomerPopulation, coverage: Coverage) -> MdfSpend:
+    """Selling partners spend the vendor's MDF on demand generation among the prospects in their books."""
+    p = vendor.partners
+    if vendor.program.config.mdf is None:
+        return MdfSpend(np.zeros(p.size), np.zeros(p.size))
     prospects = coverage.in_books(customers.state == PROSPECT)
-    return program.spend_mdf(partners.in_states(*ag.SELLING_STATES), prospects)
+    return vendor.program.spend_mdf(p.in_states(*ag.SELLING_STATES), prospects)
 
 
-def open_opportunities(customers: CustomerPopulation, partners: ag.PartnerPopulation, coverage: Coverage,
-                       vendor, engagement: np.ndarray, mdf: MdfSpend, segments: Segments, scenario, t: int,
-                       stream) -> Opened:
-    """Open new opportunities: adoption hazard, attribution, deal fit, influence, conflicts, terms.
+def partner_push(vendor, engagement: np.ndarray, mdf: MdfSpend) -> Push:
+    """A vendor's partners' push on adoption.
 
     A partner's push is its reach x engagement x the deal volume it keeps after
     screening poor fits, plus its MDF campaigns; a deal it sources is a poor fit with
     the share of poor fits it lets through (:func:`sim.incentives.screening`).
-
-    Args:
-        customers: the customer population (new opportunities enter its pipeline).
-        partners: the partner population.
-        coverage: the partners' account books.
-        vendor: the :class:`sim.vendors.VendorAgent` selling.
-        engagement: each partner's engagement with the vendor (:class:`sim.effort.Effort`).
-        mdf: the quarter's MDF campaigns.
-        segments: the market's per-segment deal terms.
-        scenario: the validated scenario.
-        t: the quarter.
-        stream: ``stream(purpose)`` gives the quarter's draws of a purpose.
     """
-    c, p = customers, partners
-    program, behavior = scenario.program, scenario.partners.behavior
+    p = vendor.partners
     reach = p.reach * engagement
     volume, poor_share = vendor.program.screening()
     push = np.where(p.is_marketplace, 0.0, reach * volume + mdf.hazard)
     market_push_seg = (p.segment_fit * np.where(p.is_marketplace, reach, 0.0)[:, None]).sum(axis=0)
-    ids, partner, market, wom = _adopters(c, coverage, scenario.market.adoption, segments.win, push,
-                                          market_push_seg, stream("adopt"))
-    direct = scenario.market.adoption.innovation
-    u = stream("source").uniform(ids)
-    channel = deals.attribute_sources(u, direct, partner, market, wom)
-    opps = deals.NewOpportunities(ids, channel, np.full(ids.size, -1, dtype=np.int64), np.zeros(ids.size, dtype=bool))
-    sourced = channel == SOURCED
-    opps.partner[sourced] = deals.sample_partner_per_row(coverage.matrix, ids[sourced], push, stream("sourcer"))
-    # Where u fell inside the partner band is a fresh uniform: it decides the deal's fit.
-    band = np.divide(u * (direct + partner + market + wom) - direct, partner, out=np.ones(ids.size),
-                     where=partner > 0)
-    by_partner = np.flatnonzero(sourced & (opps.partner >= 0))
-    fit = np.ones(ids.size)
-    fit[by_partner] = fit_multiplier(band[by_partner] < poor_share[opps.partner[by_partner]],
-                                     behavior.poor_fit_share, behavior.poor_fit_churn)
-    on_market = channel == MARKETPLACE
-    opps.partner[on_market] = _pick_marketplace(c, p, ids[on_market], reach, stream("marketplace"))
-    selling_engagement = np.where(p.is_marketplace, 0.0, engagement)
-    deals.influence(ids, opps.channel, opps.partner, coverage.matrix, selling_engagement, stream("influence"),
-                    priority=vendor.tiers.benefit("lead_priority"))
-    conflicts = deals.resolve_conflicts(
-        opps, coverage.matrix, selling_engagement, c.direct_owned, program.deal_registration,
-        direct_claims=program.incentives.double_bubble is None, draws=stream("conflict"),
-        protected=_registration_protected(opps, c, p, segments, program.incentives.registration_bonus))
-    value, cycle, win = deals.deal_terms(opps, c.segment, segments.value, segments.cycle, segments.win,
-                                         vendor.readiness, p, conflicts.partner_beat_direct, program.direct_resistance,
-                                         stream("terms"), support=vendor.tiers.benefit("support"))
-    c.open_opportunities(opps.ids, t, t + cycle, win, value, opps.channel, opps.partner, fit=fit)
-    own = (opps.partner >= 0) & ((opps.channel == SOURCED) | (opps.channel == MARKETPLACE))
-    return Opened(opps, value, conflicts, np.bincount(opps.partner[own], minlength=p.size))
+    return Push(push, market_push_seg, reach, poor_share)
 
 
-def _adopters(c: CustomerPopulation, coverage: Coverage, adoption, win_rate: np.ndarray, push: np.ndarray,
-              market_push_seg: np.ndarray, draws: Draws) -> tuple[np.ndarray, ...]:
-    """Prospects who enter a buying process this quarter, and the parts of their hazard.
+def choose_adopters(customers: CustomerPopulation, coverage: Coverage, startups: list, pushes: list[Push],
+                    cross_brand: float, adopt_draws: Draws, choose_draws: Draws) -> list[Adopters]:
+    """Prospects who enter a buying process this quarter, each with one vendor.
 
-    Each prospect's hazard (:func:`sim.deals.adoption_hazard`) adds the push of the
-    partners covering its account, its segment's marketplace push and its adopted
-    peers, and is divided by its segment's win rate (``win_rate``, per segment).
+    Each vendor ``v`` has an adoption hazard in each prospect's account
+    (:func:`sim.deals.adoption_hazard`): its own marketing ``p_v``, the push of its
+    partners covering the account, its marketplace push, within-brand word of mouth
+    ``q_v f_v`` from its own customers among the prospect's peers and, with several
+    vendors, cross-brand word of mouth ``cross_brand (f - f_v)`` from the other
+    vendors' customers, which grows the category for everyone (Libai, Muller & Peres
+    2009, "The role of within-brand and cross-brand communications in competitive
+    growth", Journal of Marketing 73(3)). The prospect enters a buying process with
+    hazard ``min(1, sum_v a_v / w_v)`` (``w_v``: the vendor's win rate in its segment)
+    and chooses vendor ``v`` with probability proportional to ``a_v / w_v``: market
+    share emerges from these hazards.
+
     Customers are taken a cache-sized block at a time, so the temporaries of a block
-    stay in cache however many customers there are, and the hazard is
-    computed for the whole block with contiguous array operations (most customers
-    are prospects) while only prospects draw. Each customer's draw is fixed by its
-    id, so the blocks change nothing but the speed.
+    stay in cache however many customers there are, and the hazards are computed for
+    the whole block with contiguous array operations (most customers are prospects)
+    while only prospects draw. Each customer's draws are fixed by its id, so the
+    blocks change nothing but the speed.
 
     Returns:
-        (ids, partner part, marketplace part, word-of-mouth part), one per adopter.
+        One :class:`Adopters` per startup, in order.
     """
+    c = customers
     c.refresh_word_of_mouth()
     indptr, partner_of_entry = coverage.matrix.indptr, coverage.matrix.indices
-    adopters = []
+    parts: list[list] = [[] for _ in startups]
     for start in range(0, c.size, BLOCK):
         stop = min(start + BLOCK, c.size)
         block = slice(start, stop)
         prospects = np.flatnonzero(c.state[block] == PROSPECT)
         lo, hi = indptr[start], indptr[stop]
-        partner_push = np.bincount(coverage.customer_of_entry[lo:hi] - start,
-                                   weights=push[partner_of_entry[lo:hi]],
-                                   minlength=stop - start)  # cover @ push for the block's rows
+        entry_of_block = coverage.customer_of_entry[lo:hi] - start
         segment = c.segment[block]
-        hazard, _, partner, market, wom = deals.adoption_hazard(
-            adoption.innovation, adoption.imitation, partner_push, market_push_seg[segment],
-            c.peer_adopted_share(block), win_rate[segment])
-        entering = prospects[draws.uniform(start + prospects) < hazard[prospects]]
-        adopters.append((start + entering, partner[entering], market[entering], wom[entering]))
-    return tuple(np.concatenate(parts) for parts in zip(*adopters, strict=True))
+        peers = [c.peer_adopted_share(block, v.index) for v in startups]
+        all_peers = sum(peers) if len(startups) > 1 else None
+        hazards = []
+        for vendor, push, peer in zip(startups, pushes, peers, strict=True):
+            partner_push = np.bincount(entry_of_block, weights=push.partner[partner_of_entry[lo:hi]],
+                                       minlength=stop - start)  # cover @ push for the block's rows
+            others = None if all_peers is None else all_peers - peer
+            hazards.append(deals.adoption_hazard(vendor.adoption.innovation, vendor.adoption.imitation, partner_push,
+                                                 push.marketplace[segment], peer, vendor.segments.win[segment],
+                                                 cross_brand, others))
+        chosen = _choose(hazards, prospects, start, adopt_draws, choose_draws)
+        for k, (hazard, entering) in enumerate(zip(hazards, chosen, strict=True)):
+            _, _, partner, market, wom = hazard
+            parts[k].append((start + entering, partner[entering], market[entering], wom[entering]))
+    return [Adopters(*(np.concatenate(column) for column in zip(*vendor_parts, strict=True)),
+                     direct=vendor.adoption.innovation) for vendor, vendor_parts in zip(startups, parts, strict=True)]
+
+
+def _choose(hazards: list, prospects: np.ndarray, start: int, adopt_draws: Draws,
+            choose_draws: Draws) -> list[np.ndarray]:
+    """Positions (in the block) of the prospects entering a buying process, per vendor."""
+    if len(hazards) == 1:
+        hazard = hazards[0][0]
+        return [prospects[adopt_draws.uniform(start + prospects) < hazard[prospects]]]
+    entry = np.array([h[0][prospects] for h in hazards])  # each vendor's entry hazard, uncapped
+    total = entry.sum(axis=0)
+    entering = adopt_draws.uniform(start + prospects) < np.minimum(1.0, total)
+    u = choose_draws.uniform(start + prospects) * total
+    pick = (u[None, :] >= np.cumsum(entry, axis=0)).sum(axis=0)  # the vendor whose band holds u
+    pick = np.minimum(pick, len(hazards) - 1)
+    return [prospects[entering & (pick == k)] for k in range(len(hazards))]
+
+
+def open_opportunities(customers: CustomerPopulation, coverage: Coverage, vendor, engagement: np.ndarray,
+                       push: Push, adopters: Adopters, scenario, t: int, stream) -> Opened:
+    """Open a vendor's new opportunities: attribution, deal fit, influence, conflicts, terms.
+
+    Args:
+        customers: the customer population (new opportunities enter its pipeline).
+        coverage: the partners' account books.
+        vendor: the :class:`sim.vendors.VendorAgent` selling.
+        engagement: each partner's engagement with the vendor (:class:`sim.effort.Effort`).
+        push: the vendor's partners' push (:func:`partner_push`).
+        adopters: the prospects entering a buying process with the vendor.
+        scenario: the validated scenario.
+        t: the quarter.
+        stream: ``stream(purpose)`` gives the vendor's draws of a purpose this quarter.
+    """
+    c, p = customers, vendor.partners
+    program, behavior = vendor.program_spec, scenario.partners.behavior
+    ids, partner, market, wom, direct = (adopters.ids, adopters.partner, adopters.marketplace,
+                                         adopters.word_of_mouth, adopters.direct)
+    u = stream("source").uniform(ids)
+    channel = deals.attribute_sources(u, direct, partner, market, wom)
+    opps = deals.NewOpportunities(ids, channel, np.full(ids.size, -1, dtype=np.int64), np.zeros(ids.size, dtype=bool))
+    sourced = channel == SOURCED
+    opps.partner[sourced] = deals.sample_partner_per_row(coverage.matrix, ids[sourced], push.partner,
+                                                         stream("sourcer"))
+    # Where u fell inside the partner band is a fresh uniform: it decides the deal's fit.
+    band = np.divide(u * (direct + partner + market + wom) - direct, partner, out=np.ones(ids.size),
+                     where=partner > 0)
+    by_partner = np.flatnonzero(sourced & (opps.partner >= 0))
+    fit = np.ones(ids.size)
+    fit[by_partner] = fit_multiplier(band[by_partner] < push.poor_share[opps.partner[by_partner]],
+                                     behavior.poor_fit_share, behavior.poor_fit_churn)
+    on_market = channel == MARKETPLACE
+    opps.partner[on_market] = _pick_marketplace(c, p, ids[on_market], push.reach, stream("marketplace"))
+    selling_engagement = np.where(p.is_marketplace, 0.0, engagement)
+    deals.influence(ids, opps.channel, opps.partner, coverage.matrix, selling_engagement, stream("influence"),
+                    priority=vendor.tiers.benefit("lead_priority"))
+    conflicts = deals.resolve_conflicts(
+        opps, coverage.matrix, selling_engagement, vendor.direct_owned, program.deal_registration,
+        direct_claims=program.incentives.double_bubble is None, draws=stream("conflict"),
+        protected=_registration_protected(opps, c, p, vendor.segments, program.incentives.registration_bonus))
+    segments = vendor.segments
+    value, cycle, win = deals.deal_terms(opps, c.segment, segments.value, segments.cycle, segments.win,
+                                         vendor.readiness, p, conflicts.partner_beat_direct,
+                                         program.direct_resistance, stream("terms"),
+                                         support=vendor.tiers.benefit("support"))
+    c.open_opportunities(opps.ids, t, t + cycle, win, value, opps.channel, opps.partner, fit=fit,
+                         vendor=vendor.index)
+    own = (opps.partner >= 0) & ((opps.channel == SOURCED) | (opps.channel == MARKETPLACE))
+    return Opened(opps, value, conflicts, np.bincount(opps.partner[own], minlength=p.size))
 
 
 def _registration_protected(opps: deals.NewOpportunities, c: CustomerPopulation, p: ag.PartnerPopulation,
@@ -236,6 +328,6 @@ def _pick_marketplace(c: CustomerPopulation, p: ag.PartnerPopulation, ids: np.nd
     return markets[np.minimum(pick, markets.size - 1)]
 
 
-def hand_over(customers: CustomerPopulation, left: np.ndarray) -> Handover:
-    """The vendor takes over the customers of partners that left (:meth:`CustomerPopulation.release`)."""
-    return Handover(left, customers.release(left))
+def hand_over(customers: CustomerPopulation, left: np.ndarray, vendor: int = 0) -> Handover:
+    """The vendor takes over the customers of partners that left it (:meth:`CustomerPopulation.release`)."""
+    return Handover(left, customers.release(left, vendor))

@@ -274,8 +274,8 @@ def _by_partner(customer_partner: np.ndarray, n: int) -> np.ndarray:
     return np.bincount(customer_partner[customer_partner >= 0], minlength=n).astype(float)
 
 
-def review_partners(book: TierBook, partners: ag.PartnerPopulation, customers, accounts: np.ndarray, t: int,
-                    revenue, renewals, closes, exit_grace: int) -> Review:
+def review_partners(book: TierBook, partners: ag.PartnerView, customers, accounts: np.ndarray, t: int,
+                    revenue, renewals, closes, exit_grace: int, vendor: int = 0) -> Review:
     """Feed the scorecard window with the quarter; at review quarters score, tier and exit partners.
 
     Args:
@@ -288,6 +288,7 @@ def review_partners(book: TierBook, partners: ag.PartnerPopulation, customers, a
         renewals: the quarter's :class:`sim.sales.Renewals`.
         closes: the quarter's :class:`sim.sales.Closed` records.
         exit_grace: quarters of selling before red reviews count toward an exit.
+        vendor: the reviewing vendor's index (its customers are the evidence).
     """
     p, c, n = partners, customers, partners.size
     won = sum((_by_partner(c.partner[closed.won], n) for closed in closes), np.zeros(n))
@@ -296,8 +297,9 @@ def review_partners(book: TierBook, partners: ag.PartnerPopulation, customers, a
     book.observe(t, revenue=revenue.partner_revenue.sum(axis=0), won=won, lost=lost, renewed=renewed, churned=churned)
     if not book.is_review(t):
         return Review(False, np.empty(0, dtype=np.int64))
-    in_pipeline = np.flatnonzero((c.state == OPPORTUNITY) & (c.partner >= 0))
-    served = np.flatnonzero((c.state == ACTIVE) & (c.partner >= 0))
+    with_partner = (c.partner >= 0) & (c.vendor == vendor)
+    in_pipeline = np.flatnonzero((c.state == OPPORTUNITY) & with_partner)
+    served = np.flatnonzero((c.state == ACTIVE) & with_partner)
     reached = np.bincount(c.partner[np.concatenate([in_pipeline, served])], minlength=n)
     qualified = np.bincount(c.partner[in_pipeline], minlength=n,
                             weights=c.opportunity_value[in_pipeline] * c.win_prob[in_pipeline])

@@ -25,15 +25,17 @@ Rules in this module, each with its source:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import mesa
 import numpy as np
 
 from sim import agents as ag
-from sim.effort import expected_profit_per_value
+from sim.effort import expected_profit_per_value, utility
 from sim.incentives import IncentiveProgram, collected_pay_value
 from sim.tiers import TierBook
 
-__all__ = ["VendorAgent", "StaticRival", "believed_share"]
+__all__ = ["VendorSpec", "vendor_specs", "VendorAgent", "StaticRival", "believed_share"]
 
 STAGE2_AGE_QUARTERS = 8  # seed 002 PMI: stage 1 is years 0-2
 STAGE3_AGE_QUARTERS = 12  # seed 002 PMI: stage 3 from year 3
@@ -59,30 +61,61 @@ def believed_share(win: np.ndarray, won: np.ndarray, lost: np.ndarray) -> np.nda
     return np.minimum(1.0, np.divide(rate, win, out=np.zeros_like(rate), where=win > 0))
 
 
+@dataclass(frozen=True)
+class VendorSpec:
+    """Everything a scenario says about one startup vendor, whichever form the file uses."""
+
+    name: str
+    company: object  # the vendor section: age, stage, readiness, capacities, direct coverage, credibility
+    program: object  # its partner program section
+    adoption: object  # its Bass innovation and (within-brand) imitation coefficients
+    segments: object  # its product's deal terms per segment (sim.customers.Segments)
+
+
+def vendor_specs(scenario) -> list[VendorSpec]:
+    """The startups of a scenario, in the model's canonical order.
+
+    A one-vendor file (``vendor``, ``program``) describes the startup ``focal``, selling
+    at the market's segment terms with the market's adoption coefficients.
+    """
+    from sim.customers import Segments
+
+    return [VendorSpec("focal", scenario.vendor, scenario.program, scenario.market.adoption,
+                       Segments.from_market(scenario.market))]
+
+
 class VendorAgent(mesa.Agent):
     """A startup vendor: its program, tier book, stage, capacities and routes to market.
 
     Args:
         model: the Mesa model the agent belongs to.
-        name: the vendor's name (``focal`` for a one-vendor scenario).
-        scenario: the validated scenario (its ``vendor``, ``program`` and ``partners`` sections).
-        partners: the partner population it recruits from.
-        segments: the market's per-segment deal terms (:class:`sim.customers.Segments`).
-        customers: number of customers in the market.
+        spec: what the scenario says about the vendor (:class:`VendorSpec`).
+        index: its position among the startups (its row in the partners' relationship tables).
+        partners: the partners as this vendor sees them (:class:`sim.agents.PartnerView`).
+        behavior: the scenario's ``partners.behavior`` section.
+        churn: whether customers churn (``market.churn``).
+        direct_owned: mask of the customers that are this vendor's direct named accounts.
     """
 
-    def __init__(self, model, name: str, scenario, partners: ag.PartnerPopulation, segments, customers: int):
+    def __init__(self, model, spec: VendorSpec, index: int, partners: ag.PartnerView, behavior, churn: bool,
+                 direct_owned: np.ndarray):
         super().__init__(model)
-        self.name = name
-        self.config = scenario.vendor
+        self.name = spec.name
+        self.index = index
+        self.config = spec.company
+        self.program_spec = spec.program
+        self.adoption = spec.adoption
+        self.segments = spec.segments
+        self.partners = partners
+        self.direct_owned = direct_owned
         self.age = self.config.age_quarters
         self.readiness = self.config.product_readiness
         self.stage = max(self.config.stage or 1, self._derived_stage(customers=0, arr=0.0))
         self.route_quality = 1.0
         self.routes_active = 0
-        self.tiers = TierBook(scenario.program, partners.size)
-        self.program = IncentiveProgram(scenario.program, scenario.partners.behavior, scenario.market.churn,
-                                        partners, segments, customers, self.tiers)
+        self.tiers = TierBook(spec.program, partners.size)
+        self.program = IncentiveProgram(spec.program, behavior, churn, partners, spec.segments, direct_owned,
+                                        self.tiers)
 
     # ------------------------------------------------------------------ stage
     def _derived_stage(self, customers: int, arr: float) -> int:
@@ -122,29 +155,22 @@ class VendorAgent(mesa.Agent):
         self.route_quality = min(1.0, self.config.route_capacity / max(self.routes_active, 1))
 
     # ------------------------------------------------------------------ offer to partners
-    def expected_profit(self, partners: ag.PartnerPopulation, segments, services_ratio: float) -> np.ndarray:
+    def expected_profit(self, services_ratio: float) -> np.ndarray:
         """Each partner's expected profit per unit of deal value from a unit of effort on this vendor.
 
         Win probability (segment mix x readiness x the type's lift x the partner's
         capability x the tier's support), as far as the partner believes it
-        (:func:`believed_share`) x deal size x (the program's present value of a won deal plus the
-        services wrap).
+        (:func:`believed_share`), x deal size x (the program's present value of a won
+        deal plus the services wrap).
         """
-        win = ((partners.segment_fit @ segments.win) * self.readiness * (1.0 + partners.win_rate_lift)
-               * partners.capability * (1.0 + self.tiers.benefit("support")))
-        win = win * believed_share(win, partners.deals_won, partners.deals_lost)
-        return expected_profit_per_value(self.program.deal_value(), win, partners.deal_size_multiplier,
-                                         partners.services_attach, services_ratio)
+        p = self.partners
+        win = ((p.segment_fit @ self.segments.win) * self.readiness * (1.0 + p.win_rate_lift)
+               * p.capability * (1.0 + self.tiers.benefit("support")))
+        win = win * believed_share(win, p.deals_won, p.deals_lost)
+        return expected_profit_per_value(self.program.deal_value(), win, p.deal_size_multiplier, p.services_attach,
+                                         services_ratio)
 
-    def alignment(self, partners: ag.PartnerPopulation) -> np.ndarray:
-        """Each partner's alignment with this vendor."""
-        return partners.alignment
-
-    def installed_share(self, partners: ag.PartnerPopulation) -> np.ndarray:
-        """Share of each partner's accounts already using this vendor's product."""
-        return partners.installed_share
-
-    def affinity(self, partners: ag.PartnerPopulation, behavior) -> np.ndarray:
+    def affinity(self, behavior) -> np.ndarray:
         """Each partner's affinity for this vendor, in logit units.
 
         Its own appetite for a startup (``heterogeneity.engagement``) and the vendor's
@@ -152,11 +178,20 @@ class VendorAgent(mesa.Agent):
         startup's "credibility and financial stability" before they invest in it; the
         same weight as in recruitment acceptance.
         """
-        return partners.propensity + behavior.acceptance_credibility_weight * (self.credibility - 1.0)
+        return self.partners.propensity + behavior.acceptance_credibility_weight * (self.credibility - 1.0)
+
+    def utility(self, behavior, services_ratio: float) -> np.ndarray:
+        """Each partner's utility of putting effort on this vendor (:func:`sim.effort.utility`)."""
+        p = self.partners
+        return utility(self.expected_profit(services_ratio), p.alignment, p.installed_share, behavior,
+                       self.affinity(behavior))
 
 
 class StaticRival(mesa.Agent):
     """An established rival on usual terms: it only competes for partners' effort.
+
+    Partners are neutral toward it (alignment 0.5), it is fully credible (affinity 0)
+    and it holds ``rivals.installed_share`` of their accounts.
 
     Args:
         model: the Mesa model the agent belongs to.
@@ -172,23 +207,13 @@ class StaticRival(mesa.Agent):
         super().__init__(model)
         self.name = name
         self.config = rivals
+        self.partners = partners
         self.pay_per_value = partners.default_margin * rivals.margin_ratio * collected_pay_value(
             partners, segments, behavior.pay_discount_rate, churn)
 
-    def expected_profit(self, partners: ag.PartnerPopulation, segments, services_ratio: float) -> np.ndarray:
-        """Expected profit per unit of deal value: the type's usual margin, paid on collection."""
+    def utility(self, behavior, services_ratio: float) -> np.ndarray:
+        """Each partner's utility of effort on the rival: the type's usual margin, paid on collection."""
         r = self.config
-        return expected_profit_per_value(self.pay_per_value, r.win_rate, partners.deal_size_multiplier,
-                                         r.services_attach, services_ratio)
-
-    def alignment(self, partners: ag.PartnerPopulation) -> float:
-        """Partners are neutral toward an established rival (alignment 0.5)."""
-        return 0.5
-
-    def installed_share(self, partners: ag.PartnerPopulation) -> float:
-        """The rival's customer pull in partners' accounts (``rivals.installed_share``)."""
-        return self.config.installed_share
-
-    def affinity(self, partners: ag.PartnerPopulation, behavior) -> float:
-        """The reference of partners' affinity: an established, fully credible vendor (0)."""
-        return 0.0
+        profit = expected_profit_per_value(self.pay_per_value, r.win_rate, self.partners.deal_size_multiplier,
+                                           r.services_attach, services_ratio)
+        return utility(profit, 0.5, r.installed_share, behavior, 0.0)

@@ -27,6 +27,7 @@ def test_vendors_are_agents_that_own_their_program_and_tiers(model):
     assert vendor is model.vendor and vendor.program.tiers is vendor.tiers
     assert len(model.agents_by_type[StaticRival]) == model.config.rivals.count
     assert model.competitors[0] is vendor and set(model.competitors[1:]) == set(model.agents_by_type[StaticRival])
+    assert vendor.partners is model.partners and vendor.partners.vendor_index == 0
 
 
 def test_nothing_but_mesa_holds_the_model(model):
@@ -35,24 +36,24 @@ def test_nothing_but_mesa_holds_the_model(model):
         values = vars(obj).values() if hasattr(obj, "__dict__") else ()
         return [v for v in values if not isinstance(v, (np.ndarray, int, float, str))]
 
-    owned = [model.vendor.program, model.vendor.tiers, model.recorder, model.last, *vars(model.last).values()]
+    owned = [model.vendor.program, model.vendor.tiers, model.recorder, model.last["focal"], *vars(model.last["focal"]).values()]
     for obj in owned:
         assert not any(isinstance(v, EcosystemModel) for v in refs(obj)), type(obj).__name__
 
 
 def test_the_quarter_is_a_chain_of_frozen_records(model):
-    assert isinstance(model.last, QuarterFlows)
-    for record in (model.last, *vars(model.last).values()):
+    assert isinstance(model.last["focal"], QuarterFlows)
+    for record in (model.last["focal"], *vars(model.last["focal"]).values()):
         if dataclasses.is_dataclass(record):
             with pytest.raises(dataclasses.FrozenInstanceError):
                 setattr(record, dataclasses.fields(record)[0].name, None)
 
 
 def test_recorded_payouts_are_the_programs_payout_record(model):
-    row = model.recorder.rows[-1]
-    assert row["partner_payouts"] == pytest.approx(model.last.payouts.parts.sum())
-    assert row["mdf_spend"] == pytest.approx(model.last.mdf.spend.sum())
-    assert row["partners_recruited"] == model.last.recruitment.recruited
+    row, flows = model.recorder.rows[-1], model.last["focal"]
+    assert row["partner_payouts"] == pytest.approx(flows.payouts.parts.sum())
+    assert row["mdf_spend"] == pytest.approx(flows.mdf.spend.sum())
+    assert row["partners_recruited"] == flows.recruitment.recruited
 
 
 def test_data_collector_keeps_the_vendors_series(model):

@@ -79,12 +79,13 @@ def test_services_attach_lowers_churn():
     n = 20000
     churned = {}
     for attached in (False, True):
-        c = CustomerPopulation(np.zeros(n, dtype=int), np.zeros(n, dtype=bool), None, fully_mixed=False)
+        c = CustomerPopulation(np.zeros(n, dtype=int), None, fully_mixed=False)
         c.state[:] = 2
+        c.vendor[:] = 0
         c.start_quarter[:] = 0
         c.contract_value[:] = 1.0
         c.attach_services(np.arange(n), np.full(n, float(attached)), np.full(n, 0.5), rng)
-        _, lost = c.renew(4, np.array([0.2, 0.2, 0.2]), 0.1, rng, churn_enabled=True)
+        _, lost = c.renew(4, np.array([[0.2, 0.2, 0.2]]), 0.1, rng, churn_enabled=True)
         churned[attached] = lost.size / n
     assert churned[True] < churned[False] * 0.6
 

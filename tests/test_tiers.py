@@ -213,9 +213,9 @@ def test_raising_a_tiers_margin_raises_that_tiers_effort_share():
     gold = partnered & (tiers.tier == 2)
     others = partnered & (tiers.tier != 2)
     assert gold.sum() > 0 and others.sum() > 0
-    split = partial(split_effort, p, model.competitors, model.segments, scenario.market.services_ratio,
-                    scenario.partners.behavior)
-    before = split().share.copy()
+    split = partial(split_effort, model.startups, model.rivals, scenario.partners.behavior,
+                    scenario.market.services_ratio)
+    before = split()[0].share.copy()
     tiers.benefits["margin_bonus"][2] += 0.10
     split()
     assert (p.effort_share[gold] > before[gold]).all()
@@ -239,7 +239,7 @@ def test_scorecard_win_rate_counts_the_partners_lost_deals():
     lost_by_partner = []
     for _ in range(6):
         model.step()
-        lost_by_partner.append(sum(int((closed.lost_partner >= 0).sum()) for closed in model.last.closes))
+        lost_by_partner.append(sum(int((closed.lost_partner >= 0).sum()) for closed in model.last["focal"].closes))
     window = model.vendor.tiers.window_totals()
     in_window = sum(lost_by_partner[-scenario.program.scorecard.window_quarters:])
     assert in_window > 0 and window["lost"].sum() == in_window
