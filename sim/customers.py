@@ -99,10 +99,23 @@ class CustomerPopulation:
         active = self.state == ACTIVE
         return active if vendor is None or self.vendors == 1 else active & (self.vendor == vendor)
 
-    def counts(self) -> np.ndarray:
-        """Customers per state (sums to the population size)."""
-        # One count per state: bincount would first copy the int8 states to int64.
-        return np.array([np.count_nonzero(self.state == s) for s in range(len(CUSTOMER_STATES))])
+    def of_vendor(self, vendor: int) -> np.ndarray | bool:
+        """Mask of customers dealing with ``vendor`` (``True`` when there is one vendor)."""
+        return True if self.vendors == 1 else self.vendor == vendor
+
+    def counts(self, vendor: int | None = None) -> np.ndarray:
+        """Customers per state; for a vendor, its pipeline, customers and former customers.
+
+        Without a vendor the counts sum to the population size (every customer is in
+        exactly one state); prospects belong to no vendor, so a vendor's count of
+        prospects is all of them.
+        """
+        if vendor is None or self.vendors == 1:
+            # One count per state: bincount would first copy the int8 states to int64.
+            return np.array([np.count_nonzero(self.state == s) for s in range(len(CUSTOMER_STATES))])
+        mine = self.vendor == vendor
+        return np.array([np.count_nonzero(self.state == PROSPECT)]
+                        + [np.count_nonzero((self.state == s) & mine) for s in (OPPORTUNITY, ACTIVE, CHURNED)])
 
     def refresh_word_of_mouth(self) -> None:
         """Count every customer's paying peers from the current states (once per quarter).

@@ -45,7 +45,7 @@ from sim.effort import split_effort, update_installed_share
 from sim.enablement import progress_ramp_and_certification, start_onboarding
 from sim.network import Coverage, coverage_matrix, peer_graph
 from sim.partner_types import SEGMENTS
-from sim.recorder import QuarterFlows, Recorder
+from sim.recorder import QuarterFlows, Recorder, partner_table, quarterly_table, vendor_table
 from sim.recruitment import recruit
 from sim.revenue import recognise
 from sim.tiers import review_partners
@@ -193,6 +193,18 @@ class EcosystemModel(mesa.Model):
         handover = sales.hand_over(c, np.concatenate([activity.left, review.exited]), v.index)
         return QuarterFlows(recruitment, onboarding, effort, renewals, closes, mdf, opened, revenue, payouts,
                             activity, review, handover)
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The run's tables: ``quarterly``, ``partners`` and, when several startups compete, ``vendors``.
+
+        With several startups the quarterly and partner tables are long, with a
+        ``vendor`` column (:mod:`sim.recorder`).
+        """
+        recorders = {v.name: r for v, r in zip(self.startups, self.recorders, strict=True)}
+        tables = {"quarterly": quarterly_table(recorders), "partners": partner_table(recorders)}
+        if self.multi_vendor:
+            tables["vendors"] = vendor_table(recorders)
+        return tables
 
     def vendor_frame(self) -> pd.DataFrame:
         """The vendors' own series: one row per (quarter, vendor), from the DataCollector."""

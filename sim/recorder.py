@@ -44,7 +44,7 @@ from sim.customers import DIRECT, INFLUENCED, MARKETPLACE, OPPORTUNITY, SOURCED
 from sim.incentives import PAYOUT_COMPONENTS
 from sim.tiers import RAG
 
-__all__ = ["QuarterFlows", "Recorder"]
+__all__ = ["QuarterFlows", "Recorder", "quarterly_table", "partner_table", "vendor_table"]
 
 PARTNER_COLUMNS = ("state", "revenue_sourced", "revenue_influenced", "pipeline", "payout",
                    "effort_share", "profit", "alignment", "customers", "certified", "mdf_spend")
@@ -125,7 +125,7 @@ class Recorder:
 
     def _quarter_row(self, t: int, flows: QuarterFlows, c, vendor) -> dict:
         p = self.partners
-        counts = c.counts()
+        counts = c.counts(vendor.index)
         deals = self._deal_counts(flows, c)
         by_channel = flows.revenue.by_channel
         revenue = float(by_channel.sum())
@@ -139,7 +139,7 @@ class Recorder:
         new, closed = deals["new_customers"], deals["new_customers"] + deals["lost"]
         partnered = int(p.in_states(*ag.PARTNERED_STATES).sum())
         active = int((p.state == ag.ACTIVE).sum())
-        in_pipeline = c.state == OPPORTUNITY
+        in_pipeline = (c.state == OPPORTUNITY) & c.of_vendor(vendor.index)
         row = {
             "quarter": t,
             "revenue": revenue,
@@ -147,7 +147,7 @@ class Recorder:
             "revenue_partner_sourced": float(by_channel[SOURCED]),
             "revenue_partner_influenced": float(by_channel[INFLUENCED]),
             "revenue_marketplace": float(by_channel[MARKETPLACE]),
-            "arr": float(c.contract_value[c.active_mask()].sum()),
+            "arr": float(c.contract_value[c.active_mask(vendor.index)].sum()),
             "customers": int(counts[2]),
             "new_customers": new,
             "new_customers_partner": deals["new_customers_partner"],
@@ -199,8 +199,8 @@ class Recorder:
     def _store_partners(self, t: int, flows: QuarterFlows, c, vendor) -> None:
         p = self.partners
         q = t - 1
-        in_pipeline = np.flatnonzero((c.state == OPPORTUNITY) & (c.partner >= 0))
-        served = np.flatnonzero(c.active_mask() & (c.partner >= 0))
+        in_pipeline = np.flatnonzero((c.state == OPPORTUNITY) & (c.partner >= 0) & c.of_vendor(vendor.index))
+        served = np.flatnonzero(c.active_mask(vendor.index) & (c.partner >= 0))
         payout = flows.payouts.per_partner
         d = self.partner_data
         d["state"][q] = p.state
@@ -251,3 +251,48 @@ class Recorder:
         frame.loc[frame["parent_id"] < 0, "parent_id"] = pd.NA
         frame["customers"] = frame["customers"].astype(np.int64)
         return frame
+
+
+# --------------------------------------------------------------------------- several vendors
+VENDOR_COLUMNS = ("customers", "new_customers", "churned_customers", "revenue", "revenue_partner_sourced",
+                  "program_cost", "partners_partnered")
+
+
+def quarterly_table(recorders: dict[str, Recorder]) -> pd.DataFrame:
+    """The quarterly table: one vendor's rows as they are, several vendors' in long form with a ``vendor`` column."""
+    if len(recorders) == 1:
+        return next(iter(recorders.values())).quarterly_frame()
+    frame = pd.concat([r.quarterly_frame().assign(vendor=name) for name, r in recorders.items()], ignore_index=True)
+    frame = frame.sort_values(["quarter", "vendor"], kind="stable")
+    return frame[["quarter", "vendor", *[c for c in frame if c not in ("quarter", "vendor")]]].reset_index(drop=True)
+
+
+def partner_table(recorders: dict[str, Recorder]) -> pd.DataFrame:
+    """The partners table: one row per (quarter, partner), and per vendor when there are several."""
+    if len(recorders) == 1:
+        return next(iter(recorders.values())).partner_frame()
+    frames = [r.partner_frame().assign(vendor=name) for name, r in recorders.items()]
+    frame = pd.concat(frames, ignore_index=True).sort_values(["quarter", "partner_id", "vendor"], kind="stable")
+    columns = ["quarter", "partner_id", "vendor", *[c for c in frame if c not in ("quarter", "partner_id", "vendor")]]
+    return frame[columns].reset_index(drop=True)
+
+
+def vendor_table(recorders: dict[str, Recorder]) -> pd.DataFrame:
+    """One row per (quarter, vendor): its customers and market share, flows, partners and share of partner effort.
+
+    ``market_share`` is the vendor's share of all startups' paying customers;
+    ``effort_share`` its share of all partners' selling capacity (effort share x
+    sellers, summed over partners, over all partners' sellers).
+    """
+    rows = []
+    for name, r in recorders.items():
+        quarterly = r.quarterly_frame()
+        sellers = r.partners.sellers
+        quarters = len(r.rows)
+        effort = r.partner_data["effort_share"][:quarters] @ sellers / max(sellers.sum(), 1e-12)
+        rows.append(quarterly[["quarter", *VENDOR_COLUMNS]].rename(columns={"partners_partnered": "partners_carrying"})
+                    .assign(vendor=name, effort_share=effort))
+    table = pd.concat(rows, ignore_index=True)
+    total = table.groupby("quarter")["customers"].transform("sum")
+    table.insert(3, "market_share", np.where(total > 0, table["customers"] / total.where(total > 0, 1), 0.0))
+    return table[["quarter", "vendor", *[c for c in table if c not in ("quarter", "vendor")]]]
