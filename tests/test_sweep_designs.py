@@ -108,6 +108,18 @@ def test_second_order_sobol_finds_the_one_interaction():
     assert pairs["S2"].idxmax() == "x0 & x1"
 
 
+@pytest.mark.parametrize("seed", [0, 7])
+def test_confidence_intervals_are_reproducible_from_every_seed_zero_included(seed):
+    names = ["x0", "x1", "x2"]
+    sobol = design_points({n: Range(0, 1) for n in names}, "sobol", 64, seed=seed)
+    one, two = (sobol_indices(names, _toy(np.c_[sobol.unit, sobol.unit[:, :1]]), seed=seed) for _ in range(2))
+    pd.testing.assert_frame_equal(one, two)
+    morris = design_points({n: Range(0, 1) for n in names}, "morris", 8, seed=seed)
+    y = _toy(np.c_[morris.unit, morris.unit[:, :1]])
+    one, two = (morris_indices(names, morris.unit, y, seed=seed) for _ in range(2))
+    pd.testing.assert_frame_equal(one, two)
+
+
 def test_morris_recovers_the_ranking_and_linearity_of_a_known_function():
     names = ["x0", "x1", "x2", "x3"]
     design = design_points({n: Range(0, 1) for n in names}, "morris", 40, seed=0, levels=4)
