@@ -191,8 +191,8 @@ def _parameters(spec: SweepFile, label: str) -> tuple[dict, dict]:
         else:
             varied[key] = parsed
     if spec.design.method in ("sobol", "morris") and importlib.util.find_spec("SALib") is None:
-        raise ScenarioError(f"{label}: design.method = {spec.design.method!r} needs SALib: "
-                            "pip install 'ecosim[sensitivity]'")
+        raise ScenarioError(f"{label}: design.method = {spec.design.method!r} needs SALib, a dependency of "
+                            "ecosim missing from this environment: pip install SALib")
     if spec.design.method in designs.SAMPLED_METHODS and not varied:
         raise ScenarioError(f"{label}: parameters: a {spec.design.method} design needs at least one range "
                             "{low: A, high: B} or {choices: [...]}")
