@@ -12,12 +12,11 @@ Everything the ``ecosim`` command does is one call from Python::
 live in their own modules and are imported only when used.
 """
 
-from sim.compare import Comparison, compare
 from sim.errors import EcosimError, ScenarioError
+from sim.experiments import Comparison, SweepResult, compare, sweep
 from sim.model import EcosystemModel
 from sim.runner import RunResult, run_scenario
 from sim.scenario import Scenario, load_scenario
-from sim.sweep import SweepResult, sweep
 
 __all__ = ["Comparison", "compare",
            "EcosimError", "ScenarioError", "EcosystemModel", "RunResult", "Scenario", "load_scenario",

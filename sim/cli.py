@@ -162,7 +162,7 @@ def _cmd_app(args) -> int:
 
 
 def _cmd_compare(args) -> int:
-    from sim.compare import compare, format_comparison
+    from sim.experiments.comparison import compare, format_comparison
 
     if args.workers < 1:
         raise ScenarioError(f"--workers {args.workers}: must be at least 1")
@@ -185,8 +185,7 @@ def _cmd_schema(args) -> int:
 
 
 def _cmd_sweep(args) -> int:
-    from sim.sweep import SweepIncomplete, SweepInterrupted, sweep
-    from sim.sweep_spec import load_sweep
+    from sim.experiments import SweepIncomplete, SweepInterrupted, load_sweep, sweep
 
     if args.dry_run:
         spec = load_sweep(args.experiment)

@@ -11,7 +11,7 @@ from scipy import stats
 
 import sim
 from sim.cli import main
-from sim.compare import format_comparison, load_experiment
+from sim.experiments.comparison import format_comparison, load_experiment
 
 TINY = {"name": "tiny", "simulation": {"quarters": 8}, "market": {"customers": 1500},
         "vendor": {"stage": 2, "age_quarters": 8, "partner_managers": 2,

@@ -10,8 +10,8 @@ from test_report import pixels
 
 from sim import plots
 from sim.cli import main
+from sim.experiments import sweep
 from sim.report import PLOTS_DIR, build_report, detect_kind
-from sim.sweep import sweep
 
 TINY = {"name": "tiny", "simulation": {"quarters": 4}, "market": {"customers": 800},
         "vendor": {"stage": 2, "partner_managers": 2},

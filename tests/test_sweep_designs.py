@@ -4,8 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.designs import Choices, Levels, Range, design_points, parse_parameter
-from sim.sensitivity import morris_indices, point_outputs, point_summary, sobol_indices
+from sim.experiments.designs import Choices, Levels, Range, design_points, parse_parameter
+from sim.experiments.sensitivity import morris_indices, point_outputs, point_summary, sobol_indices
 
 
 # ---------------------------------------------------------------------------- grid semantics

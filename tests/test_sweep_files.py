@@ -11,7 +11,7 @@ import yaml
 
 from sim.cli import main
 from sim.errors import ScenarioError
-from sim.sweep_spec import load_sweep
+from sim.experiments.sweep_spec import load_sweep
 
 ROOT = Path(__file__).resolve().parents[1]
 EXPERIMENTS = sorted(path for path in (ROOT / "experiments").glob("*.yaml")

@@ -1,6 +1,5 @@
 """Running sweeps: executors agree, failures are isolated, interrupted sweeps resume exactly."""
 
-import importlib
 import json
 import os
 import signal
@@ -16,10 +15,9 @@ import yaml
 import sim
 from sim.cli import main
 from sim.errors import ScenarioError
+from sim.experiments import SweepIncomplete, SweepInterrupted, parameter_sweep, tasks
 from sim.runner import run_scenario
-from sim.sweep import SweepIncomplete, SweepInterrupted
 
-sweep_module = importlib.import_module("sim.sweep")  # ``sim.sweep`` itself is the function
 ROOT = Path(__file__).resolve().parents[1]
 
 TINY = {"name": "tiny", "simulation": {"quarters": 4}, "market": {"customers": 500},
@@ -110,7 +108,6 @@ def test_a_run_is_reproduced_by_ecosim_run_with_its_seed_and_replication(referen
 
 
 def test_a_run_that_raises_is_recorded_and_the_sweep_goes_on(tmp_path, monkeypatch, capsys):
-    tasks = importlib.import_module("sim.sweep_tasks")
     real = tasks.run_replication
 
     def flaky(scenario, replication):
@@ -135,7 +132,7 @@ def test_a_run_that_raises_is_recorded_and_the_sweep_goes_on(tmp_path, monkeypat
 
 def _interrupt_after(monkeypatch, tasks_done: int, error: type[BaseException]):
     """Make the executor raise ``error`` once ``tasks_done`` tasks have run."""
-    real, calls = sweep_module.run_task, []
+    real, calls = parameter_sweep.run_task, []
 
     def task(t):
         if len(calls) == tasks_done:
@@ -143,7 +140,7 @@ def _interrupt_after(monkeypatch, tasks_done: int, error: type[BaseException]):
         calls.append(t)
         return real(t)
 
-    monkeypatch.setattr(sweep_module, "run_task", task)
+    monkeypatch.setattr(parameter_sweep, "run_task", task)
 
 
 def test_ctrl_c_keeps_finished_tasks_and_resume_runs_only_the_rest(reference, tmp_path, monkeypatch):
@@ -171,11 +168,11 @@ def test_ctrl_c_keeps_finished_tasks_and_resume_runs_only_the_rest(reference, tm
 
 
 def test_runs_lost_to_a_dead_worker_are_reported_and_resumed(reference, tmp_path, monkeypatch):
-    monkeypatch.setattr(sweep_module, "RESULTS_ROOT", tmp_path / "results")
+    monkeypatch.setattr(parameter_sweep, "RESULTS_ROOT", tmp_path / "results")
     _interrupt_after(monkeypatch, 2, OSError)  # e.g. a worker's connection dropped
     with pytest.raises(SweepIncomplete, match=r"runs did not finish \(OSError: stopped here\).*--resume"):
         sim.sweep(GRID, executor="serial", batch_size=4, progress=False)
-    monkeypatch.setattr(sweep_module, "run_task", importlib.import_module("sim.sweep_tasks").run_task)
+    monkeypatch.setattr(parameter_sweep, "run_task", tasks.run_task)
     result = sim.sweep(GRID, executor="serial", resume=True, progress=False)  # found without --out
     assert result.path.parent == tmp_path / "results" / "tiny_grid"
     pd.testing.assert_frame_equal(table(result.path), table(reference))

@@ -1,10 +1,10 @@
 """Parameter sweeps: run a sweep file's design with replications on any executor.
 
-``sweep("experiments/X.yaml")`` loads and validates the sweep (:mod:`sim.sweep_spec`),
+``sweep("experiments/X.yaml")`` loads and validates the sweep (:mod:`sim.experiments.sweep_spec`),
 plans one run per (point, replication), batches the runs into tasks
-(:mod:`sim.sweep_tasks`) and runs them on a ``concurrent.futures`` executor
-(:mod:`sim.executors`). Each finished task is persisted at once
-(:mod:`sim.sweep_store`), so an interrupted sweep resumes where it stopped; when all
+(:mod:`sim.experiments.tasks`) and runs them on a ``concurrent.futures`` executor
+(:mod:`sim.experiments.executors`). Each finished task is persisted at once
+(:mod:`sim.experiments.store`), so an interrupted sweep resumes where it stopped; when all
 runs are done the result directory appears, complete, in one rename:
 
 * ``sweep.parquet``: one row per run: ``run_id``, ``point_id``, ``case`` (if the sweep
@@ -38,14 +38,14 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from sim.errors import EcosimError, ScenarioError
-from sim.executors import ExecutorInfo, check_executor, open_executor
+from sim.experiments.executors import ExecutorInfo, check_executor, open_executor
+from sim.experiments.sensitivity import point_summary, sensitivity
+from sim.experiments.store import SweepStore
+from sim.experiments.sweep_report import format_report
+from sim.experiments.sweep_spec import SweepSpec, load_sweep
+from sim.experiments.tasks import RunSpec, Task, run_task
 from sim.runner import RESULTS_ROOT, build_manifest
 from sim.scenario import Scenario
-from sim.sensitivity import point_summary, sensitivity
-from sim.sweep_report import format_report
-from sim.sweep_spec import SweepSpec, load_sweep
-from sim.sweep_store import SweepStore
-from sim.sweep_tasks import RunSpec, Task, run_task
 
 __all__ = ["sweep", "SweepResult", "SweepIncomplete", "SweepInterrupted", "plan_runs"]
 

@@ -1,7 +1,7 @@
 """Sweep files (``experiments/*.yaml`` with ``kind: sweep``): schema, loading, validation.
 
 A sweep file names a base scenario (a path relative to the sweep file, or an inline
-mapping), the parameters to vary by scenario key path (see :mod:`sim.designs` for the
+mapping), the parameters to vary by scenario key path (see :mod:`sim.experiments.designs` for the
 shapes), a design, optional named cases (bundles of key-path settings crossed with
 the design, like policies crossed with scenarios), replications, a root seed and the
 metrics to keep. Everything is checked before anything runs: the file against the
@@ -23,8 +23,8 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from sim import designs
 from sim.errors import ScenarioError, format_validation_error
+from sim.experiments import designs
 from sim.scenario import Scenario, apply_overrides, load_scenario, read_yaml_mapping
 
 __all__ = ["SweepFile", "SweepSpec", "Point", "load_sweep"]

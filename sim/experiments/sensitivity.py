@@ -19,7 +19,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from sim.designs import salib_problem
+from sim.experiments.designs import salib_problem
 from sim.metrics import mean_interval
 
 __all__ = ["point_summary", "point_outputs", "sobol_indices", "morris_indices", "sensitivity",
@@ -114,7 +114,7 @@ def sensitivity(spec, runs: pd.DataFrame) -> pd.DataFrame | None:
     """Sensitivity indices of every kept metric, per case, for Sobol' and Morris sweeps.
 
     Args:
-        spec: the :class:`sim.sweep_spec.SweepSpec`.
+        spec: the :class:`sim.experiments.sweep_spec.SweepSpec`.
         runs: the sweep's run table.
 
     Returns:

@@ -6,7 +6,7 @@
   ``LocalCluster`` when no scheduler address is given.
 
 Other ``concurrent.futures`` executors (e.g. mpi4py's ``MPIPoolExecutor``) fit the
-same seam: :func:`sim.sweep.sweep` only calls ``submit`` and waits on the futures.
+same seam: :func:`sim.experiments.sweep` only calls ``submit`` and waits on the futures.
 """
 
 from __future__ import annotations
@@ -111,7 +111,7 @@ def _worker_context() -> multiprocessing.context.BaseContext:
     if "forkserver" not in multiprocessing.get_all_start_methods():
         return multiprocessing.get_context("spawn")
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["sim.sweep_tasks"])
+    context.set_forkserver_preload(["sim.experiments.tasks"])
     return context
 
 
