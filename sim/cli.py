@@ -114,8 +114,6 @@ def _cmd_run(args) -> int:
     from sim.runner import run_scenario
     from sim.scenario import parse_overrides
 
-    if args.workers < 1:
-        raise ScenarioError(f"--workers {args.workers}: must be at least 1")
     result = run_scenario(args.scenario, parse_overrides(args.overrides), replications=args.replications,
                           seed=args.seed, quarters=args.quarters, out=args.out, workers=args.workers)
     print(format_summary(result))
@@ -164,8 +162,6 @@ def _cmd_app(args) -> int:
 def _cmd_compare(args) -> int:
     from sim.experiments.comparison import compare, format_comparison
 
-    if args.workers < 1:
-        raise ScenarioError(f"--workers {args.workers}: must be at least 1")
     result = compare(args.experiment, replications=args.replications, seed=args.seed, quarters=args.quarters,
                      out=args.out, workers=args.workers)
     print(format_comparison(result))

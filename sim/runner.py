@@ -13,16 +13,15 @@ whole.
 from __future__ import annotations
 
 import json
-import multiprocessing
 import os
 import platform
 import shutil
 import subprocess
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from functools import partial
 from importlib import metadata
 from pathlib import Path
 
@@ -31,6 +30,7 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from sim.errors import ScenarioError
+from sim.experiments.executors import open_executor
 from sim.metrics import summarise
 from sim.model import EcosystemModel
 from sim.scenario import Scenario, load_scenario, scenario_hash
@@ -70,11 +70,6 @@ def run_replication(scenario: Scenario, replication: int) -> tuple[pd.DataFrame,
     return quarterly, partners
 
 
-def _run_one(args: tuple[dict, int]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    resolved, replication = args
-    return run_replication(Scenario.model_validate(resolved), replication)
-
-
 def _resolve(source, overrides, replications, seed, quarters) -> Scenario:
     overrides = dict(overrides or {})
     for key, value in (("simulation.replications", replications), ("simulation.seed", seed),
@@ -108,7 +103,8 @@ def run_scenario(
         quarters: shortcut for the ``simulation.quarters`` override.
         out: the run directory (default ``results/<name>/<UTC time>-<hash>``).
         write: write the run directory; ``False`` only returns the tables.
-        workers: processes to run replications in (results do not depend on it).
+        workers: processes to run replications in (results do not depend on it); more than
+            one runs them on the ``processes`` executor of :mod:`sim.experiments.executors`.
         progress: show a progress bar (default: only on a terminal).
 
     Returns:
@@ -121,20 +117,12 @@ def run_scenario(
     started = datetime.now(timezone.utc)
     clock = time.perf_counter()
     n = scenario.simulation.replications
-    jobs = [(scenario.resolved(), i) for i in range(n)]
-    bar = tqdm(total=n, desc=f"{scenario.name}", unit="rep", disable=_quiet(progress), leave=False)
-    if workers > 1 and n > 1:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("forkserver")) as pool:
-            tables = []
-            for result in pool.map(_run_one, jobs):
-                tables.append(result)
-                bar.update()
-    else:
-        tables = []
-        for i in range(n):
-            tables.append(run_replication(scenario, i))
+    tables = []
+    with open_executor("processes" if workers > 1 and n > 1 else "serial", workers) as info, \
+            tqdm(total=n, desc=scenario.name, unit="rep", disable=_quiet(progress), leave=False) as bar:
+        for table in info.executor.map(partial(run_replication, scenario), range(n)):
+            tables.append(table)
             bar.update()
-    bar.close()
     quarterly = pd.concat([t[0] for t in tables], ignore_index=True)
     partners = pd.concat([t[1] for t in tables], ignore_index=True)
     summary = summarise(quarterly)
