@@ -12,23 +12,20 @@ whole.
 
 from __future__ import annotations
 
-import json
-import os
 import platform
-import shutil
 import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import partial
-from importlib import metadata
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
+from sim.common import RESULTS_ROOT, atomic_directory, package_version, write_json
 from sim.errors import ScenarioError
 from sim.experiments.executors import open_executor
 from sim.metrics import summarise
@@ -36,9 +33,6 @@ from sim.model import EcosystemModel
 from sim.scenario import Scenario, load_scenario, scenario_hash
 
 __all__ = ["RunResult", "run_scenario", "run_replication", "replication_rng", "write_run", "default_run_dir"]
-
-RESULTS_ROOT = Path("results")
-
 
 @dataclass
 class RunResult:
@@ -147,10 +141,11 @@ def build_manifest(scenario: Scenario, started: datetime, wall_seconds: float) -
         "replications": scenario.simulation.replications,
         "quarters": scenario.simulation.quarters,
         "replication_seeds": "numpy.random.SeedSequence(seed, spawn_key=(replication,))",
-        "ecosim_version": _version(),
+        "ecosim_version": package_version(),
         "git_commit": _git_commit(),
         "python": platform.python_version(),
-        "packages": {name: _version(name) for name in ("mesa", "numpy", "scipy", "pandas", "networkx", "pydantic")},
+        "packages": {name: package_version(name)
+                     for name in ("mesa", "numpy", "scipy", "pandas", "networkx", "pydantic")},
         "command": sys.argv,
         "started_utc": started.isoformat(),
         "finished_utc": datetime.now(timezone.utc).isoformat(),
@@ -158,13 +153,6 @@ def build_manifest(scenario: Scenario, started: datetime, wall_seconds: float) -
         "status": "complete",
         "scenario": scenario.resolved(),
     }
-
-
-def _version(package: str = "ecosim") -> str | None:
-    try:
-        return metadata.version(package)
-    except metadata.PackageNotFoundError:
-        return None
 
 
 def _git_commit() -> str | None:
@@ -185,21 +173,11 @@ def default_run_dir(scenario: Scenario, started: datetime) -> Path:
 
 
 def write_run(result: RunResult, target: Path) -> Path:
-    """Write the run directory atomically: into a temporary sibling, then rename."""
+    """Write the run directory atomically (it appears only when complete) and return its path."""
     target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.parent / f".{target.name}.partial-{os.getpid()}"
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir()
-    try:
+    with atomic_directory(target) as tmp:
         result.quarterly.to_parquet(tmp / "quarterly.parquet", index=False)
         result.partners.to_parquet(tmp / "partners.parquet", index=False)
         result.summary.to_csv(tmp / "summary.csv", index=False)
-        (tmp / "manifest.json").write_text(json.dumps(result.manifest, indent=2, default=str) + "\n")
-        if target.exists():
-            target.rmdir()  # an empty directory the caller created; non-empty ones are refused earlier
-        os.replace(tmp, target)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+        write_json(tmp / "manifest.json", result.manifest)
     return target

@@ -10,14 +10,13 @@ run's manifest says exactly what ran.
 from __future__ import annotations
 
 import copy
-import hashlib
-import json
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, model_validator
 
+from sim.common import NAME_PATTERN, Strict, content_hash, read_mapping, read_yaml_mapping
 from sim.errors import ScenarioError, format_validation_error
 from sim.incentives import PRESET_SECTIONS, apply_preset
 from sim.partner_types import PARTNER_TYPES, TYPE_DEFAULTS
@@ -36,12 +35,6 @@ Share = Annotated[float, Field(ge=0.0, le=1.0)]
 Rate = Annotated[float, Field(ge=0.0, le=1.0)]
 NonNegInt = Annotated[int, Field(ge=0)]
 Money = Annotated[float, Field(ge=0.0)]
-
-
-class Strict(BaseModel):
-    """Base for every section: unknown keys are errors, values are not coerced silently."""
-
-    model_config = ConfigDict(extra="forbid", validate_default=True)
 
 
 def _check_shares_sum_to_one(shares: dict[str, float], what: str) -> None:
@@ -487,7 +480,7 @@ class Program(Strict):
 class Scenario(Strict):
     """A complete, validated scenario."""
 
-    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", description="Short name; used in result paths.")
+    name: str = Field(pattern=NAME_PATTERN, description="Short name; used in result paths.")
     description: str = ""
     simulation: Simulation = Field(default_factory=Simulation)
     market: Market = Field(default_factory=Market)
@@ -502,37 +495,6 @@ class Scenario(Strict):
 
 
 # --------------------------------------------------------------------------- loading
-def read_yaml_mapping(path: Path, kind: str = "scenario") -> dict:
-    """Read a YAML file of plain data whose top level is a mapping (scenario, experiment, sweep).
-
-    ``yaml.safe_load`` only: tags that would build objects are refused.
-
-    Raises:
-        ScenarioError: a missing file, a directory, a YAML syntax error (with line and
-            column), a tag, or a top level that is not a mapping.
-    """
-    path = Path(path)
-    if not path.exists():
-        raise ScenarioError(f"{path}: file not found")
-    if not path.is_file():
-        raise ScenarioError(f"{path}: not a file, expected a YAML {kind} file")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.constructor.ConstructorError as exc:
-        raise ScenarioError(f"{path}: YAML tag not allowed ({exc.problem}); {kind} files hold plain data "
-                            "only (mappings, lists, numbers, strings)") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ScenarioError(f"{path}: YAML syntax error{where}: {problem}") from None
-    except UnicodeDecodeError:
-        raise ScenarioError(f"{path}: not a text file (expected UTF-8 YAML)") from None
-    if not isinstance(data, dict):
-        raise ScenarioError(f"{path}: expected a mapping at the top level, got {type(data).__name__}")
-    return data
-
-
 def parse_overrides(pairs: list[str] | None) -> dict[str, Any]:
     """Parse ``key.path=value`` strings; values are read as YAML scalars/lists."""
     overrides: dict[str, Any] = {}
@@ -585,11 +547,7 @@ def load_scenario(
     Raises:
         ScenarioError: naming the file, key path, bad value and what is allowed.
     """
-    if isinstance(source, dict):
-        label, data = "<scenario dict>", copy.deepcopy(source)
-    else:
-        path = Path(source)
-        label, data = str(path), read_yaml_mapping(path)
+    data, label, _ = read_mapping(source, "scenario")
     if overrides:
         data = apply_overrides(data, overrides)
     try:
@@ -600,8 +558,7 @@ def load_scenario(
 
 def scenario_hash(scenario: Scenario) -> str:
     """Return the sha256 of the resolved scenario's canonical JSON."""
-    canonical = json.dumps(scenario.resolved(), sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    return content_hash(scenario.resolved())
 
 
 def json_schema() -> dict:

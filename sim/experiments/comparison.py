@@ -33,12 +33,7 @@ one column over the total of another. Flows default to ``total``, stocks to
 
 from __future__ import annotations
 
-import copy
 import difflib
-import hashlib
-import json
-import os
-import shutil
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -46,19 +41,18 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, model_validator
 
+from sim.common import NAME_PATTERN, RESULTS_ROOT, Strict, atomic_directory, content_hash, read_mapping, write_json
 from sim.errors import ScenarioError, format_validation_error
 from sim.incentives import PAYOUT_COMPONENTS, PRESETS
 from sim.metrics import FLOW_METRICS, mean_interval
-from sim.runner import RunResult, run_replication, run_scenario
-from sim.scenario import Scenario, apply_overrides, load_scenario, read_yaml_mapping
+from sim.runner import RunResult, run_replication, run_scenario, write_run
+from sim.scenario import Scenario, apply_overrides, load_scenario
 
 __all__ = ["ExperimentFile", "Comparison", "load_experiment", "compare", "format_comparison",
            "experiment_schema"]
 
-NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
-RESULTS_ROOT = Path("results")
 # Quarterly columns that are flows (summed over the run by default), beyond metrics.FLOW_METRICS.
 FLOWS = set(FLOW_METRICS) | {"renewals", "opportunities", "new_customers_partner"}
 # Where less is better (a planner's reading); every other metric: more is better.
@@ -69,11 +63,7 @@ LOWER_IS_BETTER = {f"payout_{c}" for c in PAYOUT_COMPONENTS} | {
 STATISTIC_NAMES = {"final": "final quarter", "total": "run total", "mean": "quarterly mean", "ratio": "ratio of totals"}
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_default=True)
-
-
-class MetricSpec(_Strict):
+class MetricSpec(Strict):
     """One metric to compare: a quarterly column (or a ratio of two) reduced per replication."""
 
     name: str = Field(description="A quarterly.parquet column, or the label of a ratio.")
@@ -108,7 +98,7 @@ class MetricSpec(_Strict):
         return self.ratio if self.ratio is not None else (self.name,)
 
 
-class Arm(_Strict):
+class Arm(Strict):
     """One design under comparison: a preset and/or scenario key-path settings."""
 
     name: str = Field(pattern=NAME_PATTERN, description="Short name; used as the arm's directory.")
@@ -117,7 +107,7 @@ class Arm(_Strict):
     set: dict[str, Any] = Field(default_factory=dict, description="Scenario key path -> value for this arm.")
 
 
-class ExperimentFile(_Strict):
+class ExperimentFile(Strict):
     """An incentive experiment file as written."""
 
     kind: Literal["compare"] = Field(description="The experiment kind.")
@@ -166,7 +156,7 @@ class Experiment:
         """sha256 of the experiment and every arm's resolved scenario."""
         content = {"experiment": self.file.model_dump(mode="json", exclude={"scenario"}),
                    "arms": {a: s.resolved() for a, s in self.scenarios.items()}}
-        return hashlib.sha256(json.dumps(content, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+        return content_hash(content)
 
 
 @dataclass
@@ -195,13 +185,6 @@ def experiment_schema() -> dict:
 
 
 # --------------------------------------------------------------------------- loading
-def _read(source: str | Path | dict) -> tuple[dict, str, Path]:
-    if isinstance(source, dict):
-        return copy.deepcopy(source), "<experiment dict>", Path.cwd()
-    path = Path(source)
-    return read_yaml_mapping(path, "experiment"), str(path), path.parent
-
-
 def _base(spec: ExperimentFile, label: str, folder: Path) -> dict:
     """The base scenario, resolved: errors name the scenario file, or the experiment for an inline one."""
     if isinstance(spec.scenario, str):
@@ -260,7 +243,7 @@ def load_experiment(source: str | Path | dict, **settings: int | None) -> Experi
     Raises:
         ScenarioError: naming the file, key path, bad value and what is allowed.
     """
-    data, label, folder = _read(source)
+    data, label, folder = read_mapping(source, "experiment")
     data.update({key: value for key, value in settings.items() if value is not None})
     try:
         spec = ExperimentFile.model_validate(data)
@@ -387,25 +370,13 @@ def compare(
 
 
 def _write(result: Comparison, target: Path) -> Path:
-    """Write the experiment directory atomically: into a temporary sibling, then rename."""
-    from sim.runner import write_run
-
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.parent / f".{target.name}.partial-{os.getpid()}"
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir()
-    try:
+    """Write the experiment directory atomically, with each arm's run directory inside it."""
+    with atomic_directory(target) as tmp:
         result.comparison.to_csv(tmp / "comparison.csv", index=False)
         result.values.to_csv(tmp / "values.csv", index=False)
-        (tmp / "experiment.json").write_text(json.dumps(result.manifest, indent=2, default=str) + "\n")
+        write_json(tmp / "experiment.json", result.manifest)
         for arm, run in result.runs.items():
-            run.path = write_run(run, tmp / arm)
-        if target.exists():
-            target.rmdir()  # an empty directory the caller created; non-empty ones are refused earlier
-        os.replace(tmp, target)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+            write_run(run, tmp / arm)
     for arm, run in result.runs.items():
         run.path = target / arm
     return target

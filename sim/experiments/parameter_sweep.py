@@ -23,7 +23,6 @@ depends only on its point and replication, never on the executor, batch or order
 
 from __future__ import annotations
 
-import json
 import math
 import sys
 import tempfile
@@ -31,12 +30,12 @@ import time
 from concurrent.futures import FIRST_COMPLETED, as_completed, wait
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from importlib import metadata
 from pathlib import Path
 
 import pandas as pd
 from tqdm.auto import tqdm
 
+from sim.common import RESULTS_ROOT, package_version, write_json
 from sim.errors import EcosimError, ScenarioError
 from sim.experiments.executors import ExecutorInfo, check_executor, open_executor
 from sim.experiments.sensitivity import point_summary, sensitivity
@@ -44,7 +43,7 @@ from sim.experiments.store import SweepStore
 from sim.experiments.sweep_report import format_report
 from sim.experiments.sweep_spec import SweepSpec, load_sweep
 from sim.experiments.tasks import RunSpec, Task, run_task
-from sim.runner import RESULTS_ROOT, build_manifest
+from sim.runner import build_manifest
 from sim.scenario import Scenario
 
 __all__ = ["sweep", "SweepResult", "SweepIncomplete", "SweepInterrupted", "plan_runs"]
@@ -301,7 +300,7 @@ def _assemble(spec: SweepSpec, store: SweepStore, plan_table: pd.DataFrame, star
     if indices is not None:
         writers["sensitivity.csv"] = lambda p: indices.to_csv(p, index=False)
     manifest["outputs"] = sorted([*writers, "manifest.json"])
-    writers["manifest.json"] = lambda p: p.write_text(json.dumps(manifest, indent=2, default=str) + "\n")
+    writers["manifest.json"] = lambda p: write_json(p, manifest)
     if write:
         result.path = store.finalize(writers)
     else:
@@ -342,13 +341,6 @@ def _manifest(spec: SweepSpec, store: SweepStore, runs: pd.DataFrame, started: d
         "runs_per_minute": round(60 * executed / wall, 1) if wall > 0 else None,
         "command": sys.argv,
     })
-    manifest["packages"].update({name: _version(name) for name in ("SALib", "dask", "distributed", "pyarrow")})
+    manifest["packages"].update({name: package_version(name) for name in ("SALib", "dask", "distributed", "pyarrow")})
     return manifest
-
-
-def _version(package: str) -> str | None:
-    try:
-        return metadata.version(package)
-    except metadata.PackageNotFoundError:
-        return None
 

@@ -11,34 +11,27 @@ value and what is allowed.
 
 from __future__ import annotations
 
-import copy
 import difflib
-import hashlib
 import importlib.util
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, model_validator
 
+from sim.common import NAME_PATTERN, Strict, content_hash, read_mapping
 from sim.errors import ScenarioError, format_validation_error
 from sim.experiments import designs
-from sim.scenario import Scenario, apply_overrides, load_scenario, read_yaml_mapping
+from sim.scenario import Scenario, apply_overrides, load_scenario
 
 __all__ = ["SweepFile", "SweepSpec", "Point", "load_sweep"]
 
 DEFAULT_FINAL = ("revenue", "arr", "customers", "ecosystem_contribution", "partners_active", "partner_roi")
 RESERVED = {"simulation.seed": "seed", "simulation.replications": "replications"}
-NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_default=True)
-
-
-class DesignSettings(_Strict):
+class DesignSettings(Strict):
     """Which design generates the points, and its size."""
 
     method: Literal[designs.METHODS] = Field(
@@ -69,7 +62,7 @@ class DesignSettings(_Strict):
         return self
 
 
-class MetricSettings(_Strict):
+class MetricSettings(Strict):
     """What each run keeps: columns of the quarterly table (see the run contract)."""
 
     final: list[str] = Field(default_factory=lambda: list(DEFAULT_FINAL),
@@ -86,7 +79,7 @@ class MetricSettings(_Strict):
                 + (["flywheel_quarter"] if self.flywheel else []))
 
 
-class SweepFile(_Strict):
+class SweepFile(Strict):
     """A sweep file as written."""
 
     kind: Literal["sweep"] = Field(description="The experiment kind.")
@@ -153,14 +146,7 @@ class SweepSpec:
         """sha256 of what the runs depend on (not of how they are executed)."""
         content = {"sweep": self.file.model_dump(mode="json", exclude={"scenario", "description"}),
                    "base": self.base, "seed": self.seed, "replications": self.replications}
-        return hashlib.sha256(json.dumps(content, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
-
-
-def _read(source: str | Path | dict) -> tuple[dict, str, Path]:
-    if isinstance(source, dict):
-        return copy.deepcopy(source), "<sweep dict>", Path.cwd()
-    path = Path(source)
-    return read_yaml_mapping(path, "sweep"), str(path), path.parent
+        return content_hash(content)
 
 
 def _base_scenario(spec: SweepFile, label: str, folder: Path, constants: dict) -> Scenario:
@@ -263,7 +249,7 @@ def load_sweep(source: str | Path | dict) -> SweepSpec:
     Raises:
         ScenarioError: naming the file, key path, bad value and what is allowed.
     """
-    data, label, folder = _read(source)
+    data, label, folder = read_mapping(source, "sweep")
     try:
         spec = SweepFile.model_validate(data)
     except ValidationError as exc:
