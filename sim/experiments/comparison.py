@@ -33,7 +33,6 @@ one column over the total of another. Flows default to ``total``, stocks to
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -45,9 +44,10 @@ from pydantic import Field, ValidationError, model_validator
 
 from sim.common import NAME_PATTERN, RESULTS_ROOT, Strict, atomic_directory, content_hash, read_mapping, write_json
 from sim.errors import ScenarioError, format_validation_error
+from sim.experiments.probe import check_metric, recorded_metrics
 from sim.incentives import PAYOUT_COMPONENTS, PRESETS
 from sim.metrics import FLOW_METRICS, mean_interval
-from sim.runner import RunResult, run_replication, run_scenario, write_run
+from sim.runner import RunResult, run_scenario, write_run
 from sim.scenario import Scenario, apply_overrides, load_scenario
 
 __all__ = ["ExperimentFile", "Comparison", "load_experiment", "compare", "format_comparison",
@@ -215,20 +215,11 @@ def _arm_scenario(spec: ExperimentFile, arm: Arm, label: str, base: dict) -> Sce
 
 
 def _check_metrics(metrics: list[MetricSpec], label: str, scenarios: dict[str, Scenario]) -> None:
-    """Check metric columns against what a run records (probed on a tiny copy of each arm)."""
-    recorded: set[str] = set()
-    for scenario in scenarios.values():
-        probe = apply_overrides(scenario.resolved(), {"simulation.quarters": 1,
-                                                      "market.customers": min(scenario.market.customers, 200)})
-        quarterly, _ = run_replication(Scenario.model_validate(probe), 0)
-        recorded |= {c for c in quarterly.columns if c not in ("replication", "seed", "quarter")}
+    """Check the metrics' columns against what runs of every arm record."""
+    recorded = recorded_metrics(*(scenario.resolved() for scenario in scenarios.values()))
     for i, metric in enumerate(metrics):
         for column in metric.columns():
-            if column not in recorded:
-                guess = difflib.get_close_matches(column, sorted(recorded), n=1, cutoff=0.6)
-                hint = f" Did you mean '{guess[0]}'?" if guess else ""
-                raise ScenarioError(f"{label}: metrics[{i}]: unknown metric '{column}'.{hint} Recorded metrics: "
-                                    f"{', '.join(sorted(recorded))}")
+            check_metric(column, recorded, f"{label}: metrics[{i}]")
 
 
 def load_experiment(source: str | Path | dict, **settings: int | None) -> Experiment:

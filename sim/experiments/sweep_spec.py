@@ -11,7 +11,6 @@ value and what is allowed.
 
 from __future__ import annotations
 
-import difflib
 import importlib.util
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +22,7 @@ from pydantic import Field, ValidationError, model_validator
 from sim.common import NAME_PATTERN, Strict, content_hash, read_mapping
 from sim.errors import ScenarioError, format_validation_error
 from sim.experiments import designs
+from sim.experiments.probe import check_metric, recorded_metrics
 from sim.scenario import Scenario, apply_overrides, load_scenario
 
 __all__ = ["SweepFile", "SweepSpec", "Point", "load_sweep"]
@@ -222,22 +222,12 @@ def _validate_points(spec: SweepFile, label: str, base: dict, design: designs.De
     return points
 
 
-def _check_metrics(spec: SweepFile, label: str, base: dict) -> None:
-    """Check metric names against the columns a run records (probed on a tiny copy of the base)."""
-    from sim.runner import run_replication
-
-    probe = apply_overrides(base, {"simulation.quarters": 1, "market.customers": min(
-        base["market"]["customers"], 200)})
-    quarterly, _ = run_replication(Scenario.model_validate(probe), 0)
-    recorded = [c for c in quarterly.columns if c not in ("replication", "seed", "quarter")]
-    m = spec.metrics
-    for group, names in (("final", m.final), ("total", m.total), ("timeseries", m.timeseries)):
+def _check_metrics(metrics: MetricSettings, label: str, base: dict) -> None:
+    """Check the kept metrics against what runs of the base scenario record."""
+    recorded = recorded_metrics(base)
+    for group, names in (("final", metrics.final), ("total", metrics.total), ("timeseries", metrics.timeseries)):
         for name in names:
-            if name not in recorded:
-                guess = difflib.get_close_matches(name, recorded, n=1, cutoff=0.6)
-                hint = f" Did you mean '{guess[0]}'?" if guess else ""
-                raise ScenarioError(f"{label}: metrics.{group}: unknown metric '{name}'.{hint} Recorded "
-                                    f"metrics: {', '.join(recorded)}")
+            check_metric(name, recorded, f"{label}: metrics.{group}")
 
 
 def load_sweep(source: str | Path | dict) -> SweepSpec:
@@ -263,5 +253,5 @@ def load_sweep(source: str | Path | dict) -> SweepSpec:
     design = designs.design_points(varied, d.method, d.samples, d.seed, second_order=d.second_order,
                                    levels=d.levels)
     points = _validate_points(spec, label, base, design, seed)
-    _check_metrics(spec, label, base)
+    _check_metrics(spec.metrics, label, base)
     return SweepSpec(spec, label, base, varied, constants, design, points, replications, seed)
