@@ -207,7 +207,8 @@ def _cmd_sweep(args) -> int:
 
 def format_summary(result) -> str:
     """A readable table: final-quarter mean and 95% interval of the key metrics."""
-    from sim.metrics import KEY_METRICS, format_metric
+    from sim.formatting import format_metric
+    from sim.metrics import KEY_METRICS
 
     s = result.summary
     final = s[s["statistic"] == "final_quarter"].set_index("metric")

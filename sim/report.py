@@ -30,7 +30,8 @@ from matplotlib.figure import Figure
 
 from sim import plots
 from sim.errors import ScenarioError
-from sim.metrics import KEY_METRICS, format_metric
+from sim.formatting import comparison_cells, format_metric
+from sim.metrics import KEY_METRICS
 from sim.plots.sweep import notes
 
 __all__ = ["Figurespec", "Page", "RunTables", "build_report", "comparison_page", "detect_kind", "read_run",
@@ -289,11 +290,9 @@ def run_page(path: Path, quarter: int | None = None) -> Page:
 
 def _comparison_row(r) -> list[str]:
     """One row of the headline table: an arm against the reference arm on one metric."""
-    interval = f"{format_metric(r.metric, r.ci_low)} to {format_metric(r.metric, r.ci_high)}"
-    relative = "n/a" if pd.isna(r.relative_change) else f"{r.relative_change:+.1%}"
-    return [r.metric, f"{r.arm} vs {r.baseline}", format_metric(r.metric, r.baseline_mean),
-            format_metric(r.metric, r.arm_mean), format_metric(r.metric, r.mean_difference), interval, relative,
-            r.verdict]
+    cells = comparison_cells(r)
+    return [r.metric, f"{r.arm} vs {r.baseline}", cells["baseline"], cells["arm"], cells["difference"],
+            cells["interval"], cells["change"], r.verdict]
 
 
 def comparison_page(path: Path) -> Page:

@@ -45,6 +45,7 @@ from pydantic import Field, ValidationError, model_validator
 from sim.common import NAME_PATTERN, RESULTS_ROOT, Strict, atomic_directory, content_hash, read_mapping, write_json
 from sim.errors import ScenarioError, format_validation_error
 from sim.experiments.probe import check_metric, recorded_metrics
+from sim.formatting import comparison_cells
 from sim.incentives import PAYOUT_COMPONENTS, PRESETS
 from sim.metrics import FLOW_METRICS, mean_interval
 from sim.runner import RunResult, run_scenario, write_run
@@ -374,33 +375,6 @@ def _write(result: Comparison, target: Path) -> Path:
 
 
 # --------------------------------------------------------------------------- printing
-_MONEY = ("revenue", "arr", "cost", "payout", "spend", "pipeline", "deal_size", "unspent")
-_SHARES = ("ecosystem_contribution", "activation_rate", "win_rate", "route_quality", "product_readiness")
-
-
-def _kind(metric: str, reduction: str, means: tuple[float, float]) -> str:
-    if metric in _SHARES or (reduction == "ratio" and max(abs(m) for m in means) <= 1):
-        return "share"
-    if reduction == "ratio":
-        return "number"
-    return "money" if any(word in metric for word in _MONEY) else "number"
-
-
-def _fmt(value: float, kind: str, signed: bool = False) -> str:
-    if pd.isna(value):
-        return "n/a"
-    sign = "+" if signed and value > 0 else ("-" if value < 0 else "")
-    size = abs(value)
-    if kind == "share":
-        return f"{sign}{size * 100:.1f}{'pp' if signed else '%'}"
-    if kind == "money":
-        for unit, scale in (("B", 1e9), ("M", 1e6), ("K", 1e3)):
-            if size >= scale:
-                return f"{sign}${size / scale:,.2f}{unit}"
-        return f"{sign}${size:,.0f}"
-    return f"{sign}{size:,.2f}" if size < 100 else f"{sign}{size:,.0f}"
-
-
 def format_comparison(result: Comparison) -> str:
     """A planner-readable table: per arm vs. the first, each metric's difference and verdict."""
     m, table = result.manifest, result.comparison
@@ -416,12 +390,10 @@ def format_comparison(result: Comparison) -> str:
                   f"  {'metric':<{w_label}}  {baseline:>{w_base}}  {arm:>{w_arm}}  "
                   f"{'difference [95% interval]':<38}{'change':>8}  verdict"]
         for label, row in zip(labels, rows.itertuples(), strict=True):
-            kind = _kind(row.metric, row.statistic, (row.baseline_mean, row.arm_mean))
-            diff = (f"{_fmt(row.mean_difference, kind, True)} [{_fmt(row.ci_low, kind, True)}, "
-                    f"{_fmt(row.ci_high, kind, True)}]")
-            change = "n/a" if pd.isna(row.relative_change) else f"{row.relative_change:+.1%}"
-            lines.append(f"  {label:<{w_label}}  {_fmt(row.baseline_mean, kind):>{w_base}}  "
-                         f"{_fmt(row.arm_mean, kind):>{w_arm}}  {diff:<38}{change:>8}  {row.verdict}")
+            cells = comparison_cells(row)
+            diff = f"{cells['difference']} {cells['interval']}"
+            lines.append(f"  {label:<{w_label}}  {cells['baseline']:>{w_base}}  {cells['arm']:>{w_arm}}  "
+                         f"{diff:<38}{cells['change']:>8}  {row.verdict}")
         for verdict, words in (("better", f"{arm} is better on"), ("worse", f"{arm} is worse on"),
                                ("no clear difference", "no clear difference (interval includes 0)")):
             names = rows.loc[rows["verdict"] == verdict, "metric"].tolist()
