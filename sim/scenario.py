@@ -18,8 +18,8 @@ from pydantic import Field, ValidationError, model_validator
 
 from sim.common import NAME_PATTERN, Strict, content_hash, read_mapping, read_yaml_mapping
 from sim.errors import ScenarioError, format_validation_error
-from sim.incentives import PRESET_SECTIONS, apply_preset
 from sim.partner_types import PARTNER_TYPES, TYPE_DEFAULTS
+from sim.presets import PRESET_SECTIONS, PRESETS, apply_preset
 
 __all__ = [
     "Scenario",
@@ -436,9 +436,8 @@ class Incentives(Strict):
 class Program(Strict):
     """The partner program: deal registration, incentives, tiers and scorecard."""
 
-    preset: Literal["flat_margin", "tiered_margin", "deal_registration", "mdf_heavy", "retention_rebate",
-                    "referral_only", "early_stage_simple", "mature_hybrid"] | None = Field(
-        None, description="Named incentives and tiers to start from (sim.incentives.PRESETS); keys set here "
+    preset: Literal[tuple(PRESETS)] | None = Field(  # type: ignore[valid-type]
+        None, description="Named incentives and tiers to start from (sim.presets.PRESETS); keys set here "
                           "override it; setting it with --set replaces the incentives and tiers.")
     deal_registration: Literal["first_registered", "partner_preferred", "direct_preferred"] = Field(
         "first_registered", description="Who wins a contested opportunity (seed 002 'deal-registration "

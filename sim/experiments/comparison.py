@@ -46,8 +46,8 @@ from sim.common import NAME_PATTERN, RESULTS_ROOT, Strict, atomic_directory, con
 from sim.errors import ScenarioError, format_validation_error
 from sim.experiments.probe import check_metric, recorded_metrics
 from sim.formatting import comparison_cells
-from sim.incentives import PAYOUT_COMPONENTS, PRESETS
 from sim.metrics import FLOW_METRICS, mean_interval
+from sim.presets import PRESETS
 from sim.runner import RunResult, run_scenario, write_run
 from sim.scenario import Scenario, apply_overrides, load_scenario
 
@@ -56,8 +56,8 @@ __all__ = ["ExperimentFile", "Comparison", "load_experiment", "compare", "format
 
 # Quarterly columns that are flows (summed over the run by default), beyond metrics.FLOW_METRICS.
 FLOWS = set(FLOW_METRICS) | {"renewals", "opportunities", "new_customers_partner"}
-# Where less is better (a planner's reading); every other metric: more is better.
-LOWER_IS_BETTER = {f"payout_{c}" for c in PAYOUT_COMPONENTS} | {
+# Where less is better (a planner's reading), with every payout_<component>; other metrics: more is better.
+LOWER_IS_BETTER = {
     "churned_customers", "churned_partner_sourced", "conflicts", "program_cost", "partner_payouts",
     "mdf_spend", "mdf_unspent", "enablement_spend", "double_bubble_spend", "partners_exited",
     "partners_red", "customers_churned_total"}
@@ -92,7 +92,8 @@ class MetricSpec(Strict):
     @property
     def direction(self) -> str:
         """``higher`` or ``lower``: which way is better."""
-        return self.better or ("lower" if self.name in LOWER_IS_BETTER else "higher")
+        lower = self.name in LOWER_IS_BETTER or self.name.startswith("payout_")
+        return self.better or ("lower" if lower else "higher")
 
     def columns(self) -> tuple[str, ...]:
         """The quarterly columns the metric reads."""
