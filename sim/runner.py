@@ -28,11 +28,13 @@ from tqdm.auto import tqdm
 from sim.common import RESULTS_ROOT, atomic_directory, package_version, write_json
 from sim.errors import ScenarioError
 from sim.experiments.executors import open_executor
-from sim.metrics import summarise
+from sim.formatting import format_metric
+from sim.metrics import KEY_METRICS, summarise
 from sim.model import EcosystemModel
 from sim.scenario import Scenario, load_scenario, scenario_hash
 
-__all__ = ["RunResult", "run_scenario", "run_replication", "replication_rng", "write_run", "default_run_dir"]
+__all__ = ["RunResult", "run_scenario", "run_replication", "replication_rng", "write_run", "default_run_dir",
+           "format_summary"]
 
 @dataclass
 class RunResult:
@@ -44,6 +46,10 @@ class RunResult:
     manifest: dict
     path: Path | None = None
     scenario: Scenario | None = field(default=None, repr=False)
+
+    def report(self) -> str:
+        """A readable account: the key metrics' final-quarter means and 95% intervals."""
+        return format_summary(self.manifest, self.summary)
 
 
 def replication_rng(seed: int, replication: int) -> np.random.Generator:
@@ -181,3 +187,24 @@ def write_run(result: RunResult, target: Path) -> Path:
         result.summary.to_csv(tmp / "summary.csv", index=False)
         write_json(tmp / "manifest.json", result.manifest)
     return target
+
+
+def format_summary(manifest: dict, summary: pd.DataFrame) -> str:
+    """A readable table: final-quarter mean and 95% interval of the key metrics, and the flywheel."""
+    s = summary
+    final = s[s["statistic"] == "final_quarter"].set_index("metric")
+    m = manifest
+    lines = [f"{m['scenario_name']}: {m['replications']} replications x {m['quarters']} quarters, seed {m['seed']} "
+             f"({m['wall_seconds']:.1f} s)",
+             f"Final quarter (Q{m['quarters']}), mean and 95% interval across replications:",
+             f"  {'metric':<28}{'mean':>14}   {'95% interval':<28}"]
+    for metric in KEY_METRICS:
+        if metric in final.index:
+            row = final.loc[metric]
+            interval = f"[{format_metric(metric, row['ci_low'])}, {format_metric(metric, row['ci_high'])}]"
+            lines.append(f"  {metric:<28}{format_metric(metric, row['mean']):>14}   {interval:<28}")
+    fly = s[s["metric"] == "flywheel_quarter"].iloc[0]
+    reached = int(fly["replications"])
+    when = f"Q{fly['mean']:.1f} on average" if reached else "not reached"
+    lines.append(f"  partner-led revenue > 50% of revenue: {when} ({reached}/{m['replications']} replications)")
+    return "\n".join(lines)

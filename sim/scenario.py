@@ -46,6 +46,8 @@ from sim.schema import (
 __all__ = [
     "Scenario",
     "load_scenario",
+    "load_base_scenario",
+    "validate_scenario",
     "parse_overrides",
     "apply_overrides",
     "scenario_hash",
@@ -101,6 +103,18 @@ def apply_overrides(data: dict, overrides: dict[str, Any], source: str = "--set"
     return data
 
 
+def validate_scenario(data: dict, label: str, overrides: dict[str, Any] | None = None) -> Scenario:
+    """Validate scenario data; errors name ``label`` (or ``--set``, for a key in ``overrides``).
+
+    Raises:
+        ScenarioError: naming where, the key path, the bad value and what is allowed.
+    """
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as exc:
+        raise ScenarioError(format_validation_error(exc, label, Scenario, overrides or {})) from None
+
+
 def load_scenario(
     source: str | Path | dict,
     overrides: dict[str, Any] | None = None,
@@ -113,10 +127,27 @@ def load_scenario(
     data, label, _ = read_mapping(source, "scenario")
     if overrides:
         data = apply_overrides(data, overrides)
-    try:
-        return Scenario.model_validate(data)
-    except ValidationError as exc:
-        raise ScenarioError(format_validation_error(exc, label, Scenario, overrides or {})) from None
+    return validate_scenario(data, label, overrides)
+
+
+def load_base_scenario(reference: str | dict, label: str, folder: Path) -> Scenario:
+    """Load the base scenario an experiment file names: a path relative to it, or an inline mapping.
+
+    Args:
+        reference: the file's ``scenario`` value.
+        label: how messages name the experiment file.
+        folder: the folder a relative path is read from.
+
+    Raises:
+        ScenarioError: a missing file (saying where it was looked for), or an invalid
+            scenario (an inline one's errors name the experiment file).
+    """
+    if isinstance(reference, dict):
+        return validate_scenario(copy.deepcopy(reference), f"{label}: scenario")
+    path = folder / reference
+    if not path.is_file():
+        raise ScenarioError(f"{label}: scenario = {reference!r}: file not found (looked for {path})")
+    return load_scenario(path)
 
 
 def scenario_hash(scenario: Scenario) -> str:

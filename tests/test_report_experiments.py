@@ -12,8 +12,8 @@ from test_report import pixels
 
 from sim import plots
 from sim.cli import main
-from sim.experiments import Comparison, sweep
-from sim.experiments.comparison import format_comparison
+from sim.experiments import sweep
+from sim.experiments.compare_report import format_comparison
 from sim.formatting import comparison_cells
 from sim.report import PLOTS_DIR, build_report, detect_kind
 
@@ -76,7 +76,7 @@ def test_comparison_report_has_forest_plot_arms_and_paired_rows(comparison_dir, 
 def test_the_terminal_and_the_report_print_a_comparison_alike(comparison_dir):
     comparison = pd.read_csv(comparison_dir / "comparison.csv")
     manifest = json.loads((comparison_dir / "experiment.json").read_text())
-    text = format_comparison(Comparison(comparison, pd.DataFrame(), {}, manifest))
+    text = format_comparison(manifest, comparison)
     page = html.unescape((comparison_dir / "report.html").read_text())
     for row in comparison.itertuples():
         cells = comparison_cells(row)

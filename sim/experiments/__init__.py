@@ -9,9 +9,10 @@ Every experiment runs replications of scenarios with ecosim's seeding (replicati
     comparison = compare("experiments/tiered_vs_flat.yaml")      # a Comparison
     tables = sweep("experiments/sobol_flywheel.yaml", executor="dask")   # a SweepResult
 
-Modules: ``comparison`` (paired comparisons of designs), ``parameter_sweep`` with
-``sweep_spec``, ``designs``, ``tasks``, ``store``, ``sensitivity`` and ``sweep_report``
-(sweeps), ``executors`` (where runs execute).
+Modules: ``comparison`` with ``compare_spec`` and ``compare_report`` (paired
+comparisons of designs); ``parameter_sweep`` with ``sweep_spec``, ``designs``,
+``tasks``, ``store``, ``sensitivity`` and ``sweep_report`` (sweeps); ``probe`` (the
+metrics a run records); ``executors`` (where runs execute).
 
 The names below are imported when first used: :mod:`sim.runner` runs replications on
 these executors while the experiments build on the runner, so an eager import here
@@ -21,7 +22,7 @@ would make the outcome depend on which of the two was imported first.
 from importlib import import_module
 
 _API = {
-    "Comparison": "comparison", "compare": "comparison", "load_experiment": "comparison",
+    "Comparison": "comparison", "compare": "comparison", "load_experiment": "compare_spec",
     "SweepResult": "parameter_sweep", "SweepIncomplete": "parameter_sweep", "SweepInterrupted": "parameter_sweep",
     "sweep": "parameter_sweep", "load_sweep": "sweep_spec",
     "EXECUTORS": "executors", "open_executor": "executors",

@@ -73,7 +73,7 @@ class SweepResult:
 
     def report(self) -> str:
         """A readable account: size, throughput, failures, then indices or per-point intervals."""
-        return format_report(self.manifest, self.points, self.sensitivity, self.path)
+        return format_report(self.manifest, self.points, self.sensitivity)
 
 
 def plan_runs(spec: SweepSpec) -> pd.DataFrame:

@@ -7,7 +7,6 @@ first; other designs print each point's mean and 95% interval per metric.
 from __future__ import annotations
 
 from functools import partial
-from pathlib import Path
 
 import pandas as pd
 
@@ -84,13 +83,11 @@ def _cell(value) -> str:
     return compact(value) if isinstance(value, float) else str(value)
 
 
-def format_report(manifest: dict, points: pd.DataFrame, indices: pd.DataFrame | None, path: Path | None) -> str:
+def format_report(manifest: dict, points: pd.DataFrame, indices: pd.DataFrame | None) -> str:
     """The report of a finished sweep."""
     lines = _header(manifest)
     if indices is not None:
         lines += _sensitivity(indices, manifest["design"]["method"], manifest["quarters"])
     else:
         lines += _points(points)
-    if path is not None:
-        lines.append(f"\nResults: {path}")
     return "\n".join(lines)

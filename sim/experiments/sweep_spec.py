@@ -23,7 +23,7 @@ from sim.common import NAME_PATTERN, Strict, content_hash, read_mapping
 from sim.errors import ScenarioError, format_validation_error
 from sim.experiments import designs
 from sim.experiments.probe import check_metric, recorded_metrics
-from sim.scenario import Scenario, apply_overrides, load_scenario
+from sim.scenario import Scenario, apply_overrides, load_base_scenario, validate_scenario
 
 __all__ = ["SweepFile", "SweepSpec", "Point", "load_sweep"]
 
@@ -150,16 +150,10 @@ class SweepSpec:
 
 
 def _base_scenario(spec: SweepFile, label: str, folder: Path, constants: dict) -> Scenario:
-    source: Any = spec.scenario
-    if isinstance(source, str):
-        source = folder / source
-        if not source.is_file():
-            raise ScenarioError(f"{label}: scenario = {spec.scenario!r}: file not found (looked for {source})")
-    base = load_scenario(source)
-    try:
-        return Scenario.model_validate(apply_overrides(base.resolved(), constants, source=f"{label}: parameters"))
-    except ValidationError as exc:
-        raise ScenarioError(format_validation_error(exc, f"{label} (parameters)", Scenario, {})) from None
+    """The base scenario with the sweep's constant parameters set."""
+    base = load_base_scenario(spec.scenario, label, folder)
+    data = apply_overrides(base.resolved(), constants, source=f"{label}: parameters")
+    return validate_scenario(data, f"{label} (parameters)")
 
 
 def _parameters(spec: SweepFile, label: str) -> tuple[dict, dict]:
