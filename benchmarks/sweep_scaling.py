@@ -2,9 +2,9 @@
 
 A sweep is many independent replications, so its speed is runs per minute. This
 times the same replications of one scenario on the executors ``ecosim sweep`` uses
-(:func:`sim.executors.open_executor`: ``serial``, ``processes``, ``dask`` with a
+(:func:`sim.experiments.executors.open_executor`: ``serial``, ``processes``, ``dask`` with a
 LocalCluster), each task being what a sweep's workers run,
-:func:`sim.sweep_tasks.run_task`: one replication (a sweep batches several per task,
+:func:`sim.experiments.tasks.run_task`: one replication (a sweep batches several per task,
 which only lowers the overhead) returning its row of final and run-total metrics and
 the quarter the flywheel starts.
 
@@ -12,7 +12,7 @@ Dask's nanny starts workers with ``MALLOC_TRIM_THRESHOLD_=65536`` (its
 ``distributed.nanny.pre-spawn-environ`` default). That fixes glibc's mmap threshold,
 so every temporary array above 128 KiB is mapped and unmapped afresh, which slows a
 replication by about half; ecosim's LocalCluster therefore unsets it
-(:func:`sim.executors._local_cluster`).
+(:func:`sim.experiments.executors._local_cluster`).
 
 Executors are opened and warmed up (one replication per worker, so imports are
 done) before the clock starts: a thousand-run sweep pays start-up once, so
@@ -30,8 +30,8 @@ import sys
 import time
 from concurrent.futures import Executor, wait
 
-from sim.executors import EXECUTORS, open_executor
-from sim.sweep_tasks import RunSpec, Task, run_task
+from sim.experiments.executors import EXECUTORS, open_executor
+from sim.experiments.tasks import RunSpec, Task, run_task
 
 METRICS = ("revenue", "revenue_partner_sourced", "revenue_partner_influenced", "partners_active")
 

@@ -8,17 +8,34 @@ Everything the ``ecosim`` command does is one call from Python::
     comparison = sim.compare("experiments/tiered_vs_flat.yaml")   # arms on common random numbers
     tables = sim.sweep("experiments/sobol_flywheel.yaml")   # runs, points, sensitivity
 
-``import sim`` needs neither matplotlib nor solara: plots and the interactive page
-live in their own modules and are imported only when used.
+The names below are imported on first use, so ``import sim`` (and the ``ecosim``
+command's start) loads nothing heavy; plots and the interactive page live in their own
+modules, and none of these names needs matplotlib, solara, SALib or Dask.
 """
 
-from sim.compare import Comparison, compare
-from sim.errors import EcosimError, ScenarioError
-from sim.model import EcosystemModel
-from sim.runner import RunResult, run_scenario
-from sim.scenario import Scenario, load_scenario
-from sim.sweep import SweepResult, sweep
+from importlib import import_module
 
-__all__ = ["Comparison", "compare",
-           "EcosimError", "ScenarioError", "EcosystemModel", "RunResult", "Scenario", "load_scenario",
-           "run_scenario", "SweepResult", "sweep"]
+_EXPORTS = {
+    "Comparison": "sim.experiments", "compare": "sim.experiments",
+    "SweepResult": "sim.experiments", "sweep": "sim.experiments",
+    "EcosimError": "sim.errors", "ScenarioError": "sim.errors",
+    "EcosystemModel": "sim.model",
+    "RunResult": "sim.runner", "run_scenario": "sim.runner",
+    "Scenario": "sim.scenario", "load_scenario": "sim.scenario",
+}
+
+__all__ = ["Comparison", "compare", "EcosimError", "ScenarioError", "EcosystemModel", "RunResult", "Scenario",
+           "load_scenario", "run_scenario", "SweepResult", "sweep"]
+
+
+def __getattr__(name: str):
+    """Import a public name from its module on first use."""
+    if name not in _EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(_EXPORTS[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -25,10 +25,11 @@ import solara
 from mesa.visualization import SolaraViz
 from mesa.visualization.utils import update_counter
 
+from sim.formatting import money
 from sim.model import EcosystemModel
 from sim.partner_types import PARTNER_TYPES
 from sim.plots import network_picture, partner_funnel, revenue_by_source
-from sim.plots.style import money, new_figure, no_data
+from sim.plots.style import new_figure, no_data
 from sim.scenario import Program, Scenario, load_scenario
 
 __all__ = ["AppModel", "knobs", "incentive_presets", "Page", "SCENARIO_ENV"]

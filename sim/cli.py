@@ -110,21 +110,24 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _show(text: str, path: Path, report: bool) -> int:
+    """Print a result's account and where it was written; draw its report if asked."""
+    print(text)
+    print(f"\nResults: {path}")
+    if report:
+        from sim.report import build_report
+
+        print(f"Report: {build_report(path)}")
+    return EXIT_OK
+
+
 def _cmd_run(args) -> int:
     from sim.runner import run_scenario
     from sim.scenario import parse_overrides
 
-    if args.workers < 1:
-        raise ScenarioError(f"--workers {args.workers}: must be at least 1")
     result = run_scenario(args.scenario, parse_overrides(args.overrides), replications=args.replications,
                           seed=args.seed, quarters=args.quarters, out=args.out, workers=args.workers)
-    print(format_summary(result))
-    print(f"\nResults: {result.path}")
-    if args.report:
-        from sim.report import build_report
-
-        print(f"Report: {build_report(result.path)}")
-    return EXIT_OK
+    return _show(result.report(), result.path, args.report)
 
 
 def _cmd_validate(args) -> int:
@@ -162,19 +165,11 @@ def _cmd_app(args) -> int:
 
 
 def _cmd_compare(args) -> int:
-    from sim.compare import compare, format_comparison
+    from sim.experiments import compare
 
-    if args.workers < 1:
-        raise ScenarioError(f"--workers {args.workers}: must be at least 1")
     result = compare(args.experiment, replications=args.replications, seed=args.seed, quarters=args.quarters,
                      out=args.out, workers=args.workers)
-    print(format_comparison(result))
-    print(f"\nResults: {result.path}")
-    if args.report:
-        from sim.report import build_report
-
-        print(f"Report: {build_report(result.path)}")
-    return EXIT_OK
+    return _show(result.report(), result.path, args.report)
 
 
 def _cmd_schema(args) -> int:
@@ -185,8 +180,7 @@ def _cmd_schema(args) -> int:
 
 
 def _cmd_sweep(args) -> int:
-    from sim.sweep import SweepIncomplete, SweepInterrupted, sweep
-    from sim.sweep_spec import load_sweep
+    from sim.experiments import SweepIncomplete, SweepInterrupted, load_sweep, sweep
 
     if args.dry_run:
         spec = load_sweep(args.experiment)
@@ -202,35 +196,7 @@ def _cmd_sweep(args) -> int:
     except SweepIncomplete as exc:
         print(f"ecosim: error: {exc}", file=sys.stderr)
         return EXIT_INTERNAL
-    print(result.report())
-    if args.report:
-        from sim.report import build_report
-
-        print(f"Report: {build_report(result.path)}")
-    return EXIT_OK
-
-
-def format_summary(result) -> str:
-    """A readable table: final-quarter mean and 95% interval of the key metrics."""
-    from sim.metrics import KEY_METRICS, format_metric
-
-    s = result.summary
-    final = s[s["statistic"] == "final_quarter"].set_index("metric")
-    m = result.manifest
-    lines = [f"{m['scenario_name']}: {m['replications']} replications x {m['quarters']} quarters, seed {m['seed']} "
-             f"({m['wall_seconds']:.1f} s)",
-             f"Final quarter (Q{m['quarters']}), mean and 95% interval across replications:",
-             f"  {'metric':<28}{'mean':>14}   {'95% interval':<28}"]
-    for metric in KEY_METRICS:
-        if metric in final.index:
-            row = final.loc[metric]
-            interval = f"[{format_metric(metric, row['ci_low'])}, {format_metric(metric, row['ci_high'])}]"
-            lines.append(f"  {metric:<28}{format_metric(metric, row['mean']):>14}   {interval:<28}")
-    fly = s[s["metric"] == "flywheel_quarter"].iloc[0]
-    reached = int(fly["replications"])
-    when = f"Q{fly['mean']:.1f} on average" if reached else "not reached"
-    lines.append(f"  partner-led revenue > 50% of revenue: {when} ({reached}/{m['replications']} replications)")
-    return "\n".join(lines)
+    return _show(result.report(), result.path, args.report)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -7,9 +7,10 @@ Bad input (a scenario, an experiment file, command-line arguments) raises
 from __future__ import annotations
 
 import difflib
-from typing import Any, get_args, get_origin
+from typing import TYPE_CHECKING, Any, get_args, get_origin
 
-from pydantic import BaseModel, ValidationError
+if TYPE_CHECKING:  # pydantic is needed only to format a message: the command line starts without it
+    from pydantic import BaseModel, ValidationError
 
 __all__ = ["EcosimError", "ScenarioError", "format_validation_error"]
 
@@ -24,6 +25,8 @@ class ScenarioError(EcosimError, ValueError):
 
 def _model_at(root: type[BaseModel], loc: tuple) -> type[BaseModel] | None:
     """Walk a pydantic model class along ``loc`` and return the model found there."""
+    from pydantic import BaseModel
+
     model: Any = root
     for part in loc:
         if not (isinstance(model, type) and issubclass(model, BaseModel)):

@@ -18,8 +18,6 @@ __all__ = [
     "summarise",
     "flywheel_quarter",
     "add_derived",
-    "money",
-    "format_metric",
 ]
 
 # The metrics a strategist reads first (printed after every run).
@@ -38,45 +36,6 @@ FLOW_METRICS = (
     "payout_margin", "payout_referral", "payout_deal_registration", "payout_bonus", "payout_rebate",
     "double_bubble_spend", "churned_partner_sourced", "renewals_due_partner_sourced", "partners_exited",
 )
-
-
-CURRENCY_METRICS = frozenset({"arr", "avg_deal_size", "pipeline", "program_cost", "vendor_net_revenue"})
-SHARE_METRICS = frozenset({"ecosystem_contribution", "activation_rate", "win_rate", "route_quality",
-                           "product_readiness"})
-
-
-def money(value: float, _pos=None) -> str:
-    """Format an amount of currency compactly: ``$1.25M``, ``$830K``, ``$12``.
-
-    Examples:
-        >>> money(1_250_000), money(830_000), money(12), money(-2e9)
-        ('$1.25M', '$830K', '$12', '-$2B')
-    """
-    if value is None or not np.isfinite(value):
-        return "n/a"
-    sign = "-" if value < 0 else ""
-    value = abs(value)
-    for unit, size in (("B", 1e9), ("M", 1e6), ("K", 1e3)):
-        if value >= size:
-            return f"{sign}${value / size:,.3g}{unit}"
-    return f"{sign}${value:,.0f}"
-
-
-def format_metric(metric: str, value: float) -> str:
-    """Format a metric's value for people: currency, percentage or count.
-
-    Examples:
-        >>> format_metric("revenue", 2_500_000), format_metric("win_rate", 0.25), format_metric("pocs", 12)
-        ('$2.5M', '25.0%', '12.00')
-    """
-    if value is None or pd.isna(value):
-        return "n/a"
-    if metric in CURRENCY_METRICS or metric.startswith(("revenue", "payout")) or \
-            metric.endswith(("_spend", "_payouts", "_unspent")):
-        return money(value)
-    if metric in SHARE_METRICS:
-        return f"{value:.1%}"
-    return f"{value:,.2f}" if abs(value) < 100 else f"{value:,.0f}"
 
 
 def mean_interval(values, confidence: float = 0.95) -> tuple[float, float, float]:

@@ -12,33 +12,29 @@ whole.
 
 from __future__ import annotations
 
-import json
-import multiprocessing
-import os
 import platform
-import shutil
 import subprocess
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from importlib import metadata
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
+from sim.common import RESULTS_ROOT, atomic_directory, package_version, write_json
 from sim.errors import ScenarioError
-from sim.metrics import summarise
+from sim.experiments.executors import open_executor
+from sim.formatting import format_metric
+from sim.metrics import KEY_METRICS, summarise
 from sim.model import EcosystemModel
 from sim.scenario import Scenario, load_scenario, scenario_hash
 
-__all__ = ["RunResult", "run_scenario", "run_replication", "replication_rng", "write_run", "default_run_dir"]
-
-RESULTS_ROOT = Path("results")
-
+__all__ = ["RunResult", "run_scenario", "run_replication", "replication_rng", "write_run", "default_run_dir",
+           "format_summary"]
 
 @dataclass
 class RunResult:
@@ -50,6 +46,10 @@ class RunResult:
     manifest: dict
     path: Path | None = None
     scenario: Scenario | None = field(default=None, repr=False)
+
+    def report(self) -> str:
+        """A readable account: the key metrics' final-quarter means and 95% intervals."""
+        return format_summary(self.manifest, self.summary)
 
 
 def replication_rng(seed: int, replication: int) -> np.random.Generator:
@@ -68,11 +68,6 @@ def run_replication(scenario: Scenario, replication: int) -> tuple[pd.DataFrame,
         frame.insert(0, "replication", replication)
         frame.insert(1, "seed", scenario.simulation.seed)
     return quarterly, partners
-
-
-def _run_one(args: tuple[dict, int]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    resolved, replication = args
-    return run_replication(Scenario.model_validate(resolved), replication)
 
 
 def _resolve(source, overrides, replications, seed, quarters) -> Scenario:
@@ -108,7 +103,8 @@ def run_scenario(
         quarters: shortcut for the ``simulation.quarters`` override.
         out: the run directory (default ``results/<name>/<UTC time>-<hash>``).
         write: write the run directory; ``False`` only returns the tables.
-        workers: processes to run replications in (results do not depend on it).
+        workers: processes to run replications in (results do not depend on it); more than
+            one runs them on the ``processes`` executor of :mod:`sim.experiments.executors`.
         progress: show a progress bar (default: only on a terminal).
 
     Returns:
@@ -121,20 +117,12 @@ def run_scenario(
     started = datetime.now(timezone.utc)
     clock = time.perf_counter()
     n = scenario.simulation.replications
-    jobs = [(scenario.resolved(), i) for i in range(n)]
-    bar = tqdm(total=n, desc=f"{scenario.name}", unit="rep", disable=_quiet(progress), leave=False)
-    if workers > 1 and n > 1:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("forkserver")) as pool:
-            tables = []
-            for result in pool.map(_run_one, jobs):
-                tables.append(result)
-                bar.update()
-    else:
-        tables = []
-        for i in range(n):
-            tables.append(run_replication(scenario, i))
+    tables = []
+    with open_executor("processes" if workers > 1 and n > 1 else "serial", workers) as info, \
+            tqdm(total=n, desc=scenario.name, unit="rep", disable=_quiet(progress), leave=False) as bar:
+        for table in info.executor.map(partial(run_replication, scenario), range(n)):
+            tables.append(table)
             bar.update()
-    bar.close()
     quarterly = pd.concat([t[0] for t in tables], ignore_index=True)
     partners = pd.concat([t[1] for t in tables], ignore_index=True)
     summary = summarise(quarterly)
@@ -159,10 +147,11 @@ def build_manifest(scenario: Scenario, started: datetime, wall_seconds: float) -
         "replications": scenario.simulation.replications,
         "quarters": scenario.simulation.quarters,
         "replication_seeds": "numpy.random.SeedSequence(seed, spawn_key=(replication,))",
-        "ecosim_version": _version(),
+        "ecosim_version": package_version(),
         "git_commit": _git_commit(),
         "python": platform.python_version(),
-        "packages": {name: _version(name) for name in ("mesa", "numpy", "scipy", "pandas", "networkx", "pydantic")},
+        "packages": {name: package_version(name)
+                     for name in ("mesa", "numpy", "scipy", "pandas", "networkx", "pydantic")},
         "command": sys.argv,
         "started_utc": started.isoformat(),
         "finished_utc": datetime.now(timezone.utc).isoformat(),
@@ -170,13 +159,6 @@ def build_manifest(scenario: Scenario, started: datetime, wall_seconds: float) -
         "status": "complete",
         "scenario": scenario.resolved(),
     }
-
-
-def _version(package: str = "ecosim") -> str | None:
-    try:
-        return metadata.version(package)
-    except metadata.PackageNotFoundError:
-        return None
 
 
 def _git_commit() -> str | None:
@@ -197,21 +179,32 @@ def default_run_dir(scenario: Scenario, started: datetime) -> Path:
 
 
 def write_run(result: RunResult, target: Path) -> Path:
-    """Write the run directory atomically: into a temporary sibling, then rename."""
+    """Write the run directory atomically (it appears only when complete) and return its path."""
     target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.parent / f".{target.name}.partial-{os.getpid()}"
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir()
-    try:
+    with atomic_directory(target) as tmp:
         result.quarterly.to_parquet(tmp / "quarterly.parquet", index=False)
         result.partners.to_parquet(tmp / "partners.parquet", index=False)
         result.summary.to_csv(tmp / "summary.csv", index=False)
-        (tmp / "manifest.json").write_text(json.dumps(result.manifest, indent=2, default=str) + "\n")
-        if target.exists():
-            target.rmdir()  # an empty directory the caller created; non-empty ones are refused earlier
-        os.replace(tmp, target)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+        write_json(tmp / "manifest.json", result.manifest)
     return target
+
+
+def format_summary(manifest: dict, summary: pd.DataFrame) -> str:
+    """A readable table: final-quarter mean and 95% interval of the key metrics, and the flywheel."""
+    s = summary
+    final = s[s["statistic"] == "final_quarter"].set_index("metric")
+    m = manifest
+    lines = [f"{m['scenario_name']}: {m['replications']} replications x {m['quarters']} quarters, seed {m['seed']} "
+             f"({m['wall_seconds']:.1f} s)",
+             f"Final quarter (Q{m['quarters']}), mean and 95% interval across replications:",
+             f"  {'metric':<28}{'mean':>14}   {'95% interval':<28}"]
+    for metric in KEY_METRICS:
+        if metric in final.index:
+            row = final.loc[metric]
+            interval = f"[{format_metric(metric, row['ci_low'])}, {format_metric(metric, row['ci_high'])}]"
+            lines.append(f"  {metric:<28}{format_metric(metric, row['mean']):>14}   {interval:<28}")
+    fly = s[s["metric"] == "flywheel_quarter"].iloc[0]
+    reached = int(fly["replications"])
+    when = f"Q{fly['mean']:.1f} on average" if reached else "not reached"
+    lines.append(f"  partner-led revenue > 50% of revenue: {when} ({reached}/{m['replications']} replications)")
+    return "\n".join(lines)

@@ -98,6 +98,12 @@ def test_nonempty_out_dir_is_refused(tmp_path, capsys):
     assert (out / "keep.txt").read_text() == "mine"
 
 
+def test_fewer_than_one_worker_is_refused(tmp_path, capsys):
+    code, _, err = run_cli(capsys, "run", write(tmp_path, GOOD), "--workers", 0, "--out", tmp_path / "out")
+    assert code == 2 and "--workers 0: must be at least 1" in err
+    assert list(tmp_path.iterdir()) == [tmp_path / "scenario.yaml"]
+
+
 def test_interrupted_run_leaves_nothing(tmp_path, monkeypatch, capsys):
     import sim.runner
 

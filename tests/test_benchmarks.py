@@ -48,7 +48,7 @@ def test_measurement_reports_every_phase(bench):
 
 def test_sweep_throughput_times_the_sweep_task(bench):
     """The executor figures run what ``ecosim sweep``'s workers run, and every run succeeds."""
-    from sim.executors import open_executor
+    from sim.experiments.executors import open_executor
 
     scenario = bench["sizes"].size_scenario("M", 0.02, quarters=3)
     task = bench["sweep_scaling"].task(scenario, replication=4)

@@ -11,7 +11,7 @@ from scipy import stats
 
 import sim
 from sim.cli import main
-from sim.compare import format_comparison, load_experiment
+from sim.experiments import load_experiment
 
 TINY = {"name": "tiny", "simulation": {"quarters": 8}, "market": {"customers": 1500},
         "vendor": {"stage": 2, "age_quarters": 8, "partner_managers": 2,
@@ -91,7 +91,7 @@ def test_common_random_numbers_make_paired_differences_tighter(comparison):
 
 
 def test_printed_table_says_which_arm_wins(comparison):
-    text = format_comparison(comparison)
+    text = comparison.report()
     assert "Does the double bubble pay?" in text
     assert "double_bubble vs baseline" in text and "baseline_again vs baseline" in text
     assert "double_bubble is better on:" in text or "double_bubble is worse on:" in text

@@ -11,7 +11,6 @@ from sim.draws import Draws
 from sim.errors import ScenarioError
 from sim.incentives import (
     PAYOUT_COMPONENTS,
-    PRESETS,
     fit_multiplier,
     instalment_quarters,
     present_value,
@@ -19,6 +18,7 @@ from sim.incentives import (
     screening,
 )
 from sim.model import EcosystemModel
+from sim.presets import PRESETS
 from sim.runner import replication_rng
 
 EVERYTHING = {

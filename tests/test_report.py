@@ -4,8 +4,6 @@ import html
 import io
 import json
 import re
-import subprocess
-import sys
 
 import matplotlib.image
 import numpy as np
@@ -168,12 +166,6 @@ def test_cli_report_and_run_with_report(tmp_path, run_dir, capsys):
     assert main(["run", str(scenario), "--out", str(tmp_path / "out"), "--report"]) == 0
     assert f"Report: {tmp_path / 'out' / REPORT_NAME}" in capsys.readouterr().out
     assert detect_kind(tmp_path / "out") == "run"
-
-
-def test_import_sim_needs_no_matplotlib_or_solara():
-    code = "import sys, sim; print(sorted(m for m in ('matplotlib', 'solara') if m in sys.modules))"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.strip() == "[]"
 
 
 def test_report_reads_the_partners_table_it_needs(tables):

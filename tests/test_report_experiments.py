@@ -1,5 +1,7 @@
 """Comparison and sweep reports, drawn from small real ``compare`` and ``sweep`` results."""
 
+import html
+import json
 import re
 
 import numpy as np
@@ -10,8 +12,10 @@ from test_report import pixels
 
 from sim import plots
 from sim.cli import main
+from sim.experiments import sweep
+from sim.experiments.compare_report import format_comparison
+from sim.formatting import comparison_cells
 from sim.report import PLOTS_DIR, build_report, detect_kind
-from sim.sweep import sweep
 
 TINY = {"name": "tiny", "simulation": {"quarters": 4}, "market": {"customers": 800},
         "vendor": {"stage": 2, "partner_managers": 2},
@@ -67,6 +71,18 @@ def test_comparison_report_has_forest_plot_arms_and_paired_rows(comparison_dir, 
     assert "http" not in page and all(s.startswith("data:image/png") for s in re.findall(r'src="([^"]*)"', page))
     assert (comparison_dir / PLOTS_DIR / "forest.png").stat().st_size > 5_000
     assert main(["report", str(comparison_dir), "--quarter", "2"]) == 2
+
+
+def test_the_terminal_and_the_report_print_a_comparison_alike(comparison_dir):
+    comparison = pd.read_csv(comparison_dir / "comparison.csv")
+    manifest = json.loads((comparison_dir / "experiment.json").read_text())
+    text = format_comparison(manifest, comparison)
+    page = html.unescape((comparison_dir / "report.html").read_text())
+    for row in comparison.itertuples():
+        cells = comparison_cells(row)
+        assert f"{cells['baseline']}  " in text and f"{cells['difference']} {cells['interval']}" in text
+        assert f"<td>{cells['baseline']}</td><td>{cells['arm']}</td><td>{cells['difference']}</td>" \
+               f"<td>{cells['interval']}</td><td>{cells['change']}</td>" in page
 
 
 def test_comparison_plots_draw_non_empty_images(comparison_dir):

@@ -4,8 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.designs import Choices, Levels, Range, design_points, parse_parameter
-from sim.sensitivity import morris_indices, point_outputs, point_summary, sobol_indices
+from sim.experiments.designs import Choices, Levels, Range, design_points, parse_parameter
+from sim.experiments.sensitivity import morris_indices, point_outputs, point_summary, sobol_indices
 
 
 # ---------------------------------------------------------------------------- grid semantics
@@ -106,6 +106,18 @@ def test_second_order_sobol_finds_the_one_interaction():
     y = design.unit[:, 0] * design.unit[:, 1] * 4 + design.unit[:, 2]
     pairs = sobol_indices(names, y, second_order=True, seed=0).dropna(subset=["S2"]).set_index("parameter")
     assert pairs["S2"].idxmax() == "x0 & x1"
+
+
+@pytest.mark.parametrize("seed", [0, 7])
+def test_confidence_intervals_are_reproducible_from_every_seed_zero_included(seed):
+    names = ["x0", "x1", "x2"]
+    sobol = design_points({n: Range(0, 1) for n in names}, "sobol", 64, seed=seed)
+    one, two = (sobol_indices(names, _toy(np.c_[sobol.unit, sobol.unit[:, :1]]), seed=seed) for _ in range(2))
+    pd.testing.assert_frame_equal(one, two)
+    morris = design_points({n: Range(0, 1) for n in names}, "morris", 8, seed=seed)
+    y = _toy(np.c_[morris.unit, morris.unit[:, :1]])
+    one, two = (morris_indices(names, morris.unit, y, seed=seed) for _ in range(2))
+    pd.testing.assert_frame_equal(one, two)
 
 
 def test_morris_recovers_the_ranking_and_linearity_of_a_known_function():

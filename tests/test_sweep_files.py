@@ -1,6 +1,9 @@
 """Sweep files: what is accepted, and bad files refused with exit code 2 and a clear message."""
 
 import copy
+import importlib.util
+import re
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -8,7 +11,7 @@ import yaml
 
 from sim.cli import main
 from sim.errors import ScenarioError
-from sim.sweep_spec import load_sweep
+from sim.experiments.sweep_spec import load_sweep
 
 ROOT = Path(__file__).resolve().parents[1]
 EXPERIMENTS = sorted(path for path in (ROOT / "experiments").glob("*.yaml")
@@ -121,3 +124,18 @@ def test_bad_execution_arguments_exit_2_and_leave_nothing_behind(tmp_path, capsy
     assert main(["sweep", str(path), "--resume", "--out", str(tmp_path / "never")]) == 2
     assert "no interrupted sweep" in capsys.readouterr().err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["sweep.yaml"]  # no results/, no work directory
+
+
+def test_a_sensitivity_design_without_salib_says_how_to_install_it(tmp_path, capsys, monkeypatch):
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "SALib" else real(name, *a))
+    content = sweep_file(parameters={"partners.var.margin": {"low": 0.1, "high": 0.3}},
+                         design={"method": "sobol", "samples": 4})
+    err = refused(tmp_path, capsys, content)
+    assert "needs SALib" in err and "pip install SALib" in err
+
+
+def test_every_extra_a_message_names_exists():
+    extras = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"])
+    named = {m for path in (ROOT / "sim").rglob("*.py") for m in re.findall(r"ecosim\[(\w+)\]", path.read_text())}
+    assert named and named <= extras, f"messages name extras that pyproject.toml lacks: {named - extras}"

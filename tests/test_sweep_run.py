@@ -1,12 +1,9 @@
 """Running sweeps: executors agree, failures are isolated, interrupted sweeps resume exactly."""
 
-import importlib
 import json
-import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pandas as pd
@@ -16,10 +13,9 @@ import yaml
 import sim
 from sim.cli import main
 from sim.errors import ScenarioError
+from sim.experiments import SweepIncomplete, SweepInterrupted, parameter_sweep, tasks
 from sim.runner import run_scenario
-from sim.sweep import SweepIncomplete, SweepInterrupted
 
-sweep_module = importlib.import_module("sim.sweep")  # ``sim.sweep`` itself is the function
 ROOT = Path(__file__).resolve().parents[1]
 
 TINY = {"name": "tiny", "simulation": {"quarters": 4}, "market": {"customers": 500},
@@ -110,7 +106,6 @@ def test_a_run_is_reproduced_by_ecosim_run_with_its_seed_and_replication(referen
 
 
 def test_a_run_that_raises_is_recorded_and_the_sweep_goes_on(tmp_path, monkeypatch, capsys):
-    tasks = importlib.import_module("sim.sweep_tasks")
     real = tasks.run_replication
 
     def flaky(scenario, replication):
@@ -135,7 +130,7 @@ def test_a_run_that_raises_is_recorded_and_the_sweep_goes_on(tmp_path, monkeypat
 
 def _interrupt_after(monkeypatch, tasks_done: int, error: type[BaseException]):
     """Make the executor raise ``error`` once ``tasks_done`` tasks have run."""
-    real, calls = sweep_module.run_task, []
+    real, calls = parameter_sweep.run_task, []
 
     def task(t):
         if len(calls) == tasks_done:
@@ -143,7 +138,7 @@ def _interrupt_after(monkeypatch, tasks_done: int, error: type[BaseException]):
         calls.append(t)
         return real(t)
 
-    monkeypatch.setattr(sweep_module, "run_task", task)
+    monkeypatch.setattr(parameter_sweep, "run_task", task)
 
 
 def test_ctrl_c_keeps_finished_tasks_and_resume_runs_only_the_rest(reference, tmp_path, monkeypatch):
@@ -171,54 +166,55 @@ def test_ctrl_c_keeps_finished_tasks_and_resume_runs_only_the_rest(reference, tm
 
 
 def test_runs_lost_to_a_dead_worker_are_reported_and_resumed(reference, tmp_path, monkeypatch):
-    monkeypatch.setattr(sweep_module, "RESULTS_ROOT", tmp_path / "results")
+    monkeypatch.setattr(parameter_sweep, "RESULTS_ROOT", tmp_path / "results")
     _interrupt_after(monkeypatch, 2, OSError)  # e.g. a worker's connection dropped
     with pytest.raises(SweepIncomplete, match=r"runs did not finish \(OSError: stopped here\).*--resume"):
         sim.sweep(GRID, executor="serial", batch_size=4, progress=False)
-    monkeypatch.setattr(sweep_module, "run_task", importlib.import_module("sim.sweep_tasks").run_task)
+    monkeypatch.setattr(parameter_sweep, "run_task", tasks.run_task)
     result = sim.sweep(GRID, executor="serial", resume=True, progress=False)  # found without --out
     assert result.path.parent == tmp_path / "results" / "tiny_grid"
     pd.testing.assert_frame_equal(table(result.path), table(reference))
 
 
-SLOW = {**GRID, "scenario": {**TINY, "market": {"customers": 3000}, "simulation": {"quarters": 12}}}
+# Run in a fresh interpreter: ecosim sweep, which sends itself ``sig`` as soon as its third task is on
+# disk, so the sweep always stops at the same point of its work.
+STOP_AFTER_THIRD_TASK = """
+import os, signal, sys
+from sim.cli import main
+from sim.experiments.store import SweepStore
+
+save = SweepStore.save
+
+def save_then_stop(self, *args, **kwargs):
+    save(self, *args, **kwargs)
+    if len(self.entries) == 3:
+        os.kill(os.getpid(), signal.{sig})
+
+SweepStore.save = save_then_stop
+sys.exit(main({argv!r}))
+"""
 
 
-@pytest.fixture(scope="module")
-def slow_reference():
-    """A slower version of the tiny grid (so a process can be stopped part-way), run uninterrupted."""
-    return sim.sweep(SLOW, executor="serial", write=False, progress=False)
-
-
-@pytest.mark.parametrize("sig, executor", [(signal.SIGKILL, "serial"), (signal.SIGINT, "serial"),
-                                           (signal.SIGINT, "processes")],
+@pytest.mark.parametrize("sig, executor", [("SIGKILL", "serial"), ("SIGINT", "serial"), ("SIGINT", "processes")],
                          ids=["killed", "ctrl-c", "ctrl-c-processes"])
-def test_a_stopped_sweep_process_resumes_to_exactly_the_uninterrupted_rows(slow_reference, tmp_path, sig,
-                                                                            executor):
-    path = write(tmp_path, SLOW)
-    ledger = tmp_path / ".out.partial" / "ledger.jsonl"
-    process = subprocess.Popen([sys.executable, "-m", "sim", "sweep", str(path), "--executor", executor,
-                                "--batch-size", "1", "--out", str(tmp_path / "out")], cwd=ROOT,
-                               stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 60
-    while not (ledger.is_file() and len(ledger.read_text().splitlines()) >= 3):
-        assert process.poll() is None and time.monotonic() < deadline, "the sweep ended before it was stopped"
-        time.sleep(0.005)
-    os.kill(process.pid, sig)
-    _, err = process.communicate(timeout=60)
-    assert process.returncode == (-9 if sig == signal.SIGKILL else 130)
-    if sig == signal.SIGINT:
-        assert "rerun with --resume" in err
+def test_a_stopped_sweep_process_resumes_to_exactly_the_uninterrupted_rows(reference, tmp_path, sig, executor):
+    path = write(tmp_path, GRID)
+    argv = ["sweep", str(path), "--executor", executor, "--batch-size", "1", "--out", str(tmp_path / "out")]
+    process = subprocess.run([sys.executable, "-c", STOP_AFTER_THIRD_TASK.format(sig=sig, argv=argv)], cwd=ROOT,
+                             capture_output=True, text=True, timeout=120)
+    assert process.returncode == (-signal.SIGKILL if sig == "SIGKILL" else 130), process.stderr
+    if sig == "SIGINT":
+        assert "rerun with --resume" in process.stderr
     if executor == "processes":  # the workers did not get the signal: their running tasks are saved
-        assert "interrupted: saving" in err
+        assert "interrupted: saving" in process.stderr
     assert not (tmp_path / "out").exists()
-    kept = len(ledger.read_text().splitlines())
-    assert 3 <= kept < 24
+    kept = len((tmp_path / ".out.partial" / "ledger.jsonl").read_text().splitlines())
+    assert kept == 3 if executor == "serial" else 3 < kept < 24
 
     resumed = sim.sweep(path, executor="serial", out=tmp_path / "out", resume=True, progress=False)
     assert resumed.manifest["sessions"][-1]["runs_done"] == 24 - kept
-    pd.testing.assert_frame_equal(table(tmp_path / "out"), slow_reference.runs)
-    pd.testing.assert_frame_equal(table(tmp_path / "out", "timeseries.parquet"), slow_reference.timeseries)
+    pd.testing.assert_frame_equal(table(tmp_path / "out"), table(reference))
+    pd.testing.assert_frame_equal(table(tmp_path / "out", "timeseries.parquet"), table(reference, "timeseries.parquet"))
 
 
 @pytest.mark.parametrize("method, samples, points, title, columns", [

@@ -11,13 +11,13 @@ import numpy as np
 import pandas as pd
 from matplotlib.lines import Line2D
 
+from sim.formatting import metric_kind
 from sim.plots.style import currency_axis, new_figure, no_data, plot_band, quarter_axis
 
 __all__ = ["forest_plot", "arm_timeseries", "ARM_COLORS", "VERDICT_COLORS"]
 
 ARM_COLORS = ("#4c72b0", "#dd8452", "#55a868", "#c44e52", "#8172b3", "#937860", "#da8bc3", "#8c8c8c")
 VERDICT_COLORS = {"better": "#2e7d32", "worse": "#c62828", "no clear difference": "#757575"}
-MONEY_HINTS = ("revenue", "arr", "cost", "payout", "spend", "pipeline", "deal_size")
 
 
 def forest_plot(comparison: pd.DataFrame):
@@ -74,7 +74,7 @@ def arm_timeseries(quarterly_by_arm: dict[str, pd.DataFrame], metrics: list[str]
         for i, (arm, q) in enumerate(quarterly_by_arm.items()):
             plot_band(ax, q, metric, arm, ARM_COLORS[i % len(ARM_COLORS)])
         ax.set_title(metric.replace("_", " "), fontsize=10)
-        if any(h in metric for h in MONEY_HINTS):
+        if metric_kind(metric) == "money":
             currency_axis(ax)
         quarter_axis(ax)
     for ax in axes[len(shown):]:

@@ -15,7 +15,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.lines import Line2D
 
-from sim.plots.style import PARTNER_TYPE_COLORS, money, new_figure, no_data, with_replication
+from sim.formatting import money
+from sim.plots.style import PARTNER_TYPE_COLORS, new_figure, no_data, with_replication
 
 __all__ = ["graph_at_quarter", "ecosystem_layout", "network_picture"]
 

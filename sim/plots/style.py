@@ -14,14 +14,13 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 from scipy import stats
 
-from sim.metrics import money  # noqa: F401 - re-exported: the plots format currency with it
+from sim.formatting import money
 
 __all__ = [
     "PARTNER_TYPE_COLORS",
     "RAG_COLORS",
     "SOURCE_COLORS",
     "STATE_COLORS",
-    "money",
     "new_figure",
     "currency_axis",
     "share_axis",

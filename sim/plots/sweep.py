@@ -12,8 +12,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sim.plots.compare import MONEY_HINTS
-from sim.plots.style import money, new_figure, no_data
+from sim.formatting import format_metric, metric_kind, money
+from sim.plots.style import new_figure, no_data
 
 __all__ = ["sensitivity_indices", "grid_heatmap", "response", "notes"]
 
@@ -83,16 +83,15 @@ def grid_heatmap(points: pd.DataFrame, x: str, y: str, title: str = ""):
         cells = cells.reindex(index=ys, columns=xs)
         values = cells.to_numpy(dtype=float)
         image = ax.imshow(values, cmap="viridis", aspect="auto", origin="lower")
-        money_metric = any(hint in metric for hint in MONEY_HINTS)
         bar = fig.colorbar(image, ax=ax, shrink=0.85)
-        if money_metric:
+        if metric_kind(metric) == "money":
             bar.ax.yaxis.set_major_formatter(money)
         if values.size <= 64 and np.isfinite(values).any():
             low, high = np.nanmin(values), np.nanmax(values)
             for (i, j), value in np.ndenumerate(values):
                 if np.isfinite(value):
                     bright = high > low and (value - low) / (high - low) > 0.6
-                    ax.text(j, i, money(value) if money_metric else f"{value:,.3g}", ha="center", va="center",
+                    ax.text(j, i, format_metric(metric, value), ha="center", va="center",
                             fontsize=8, color="black" if bright else "white")
         ax.set_xticks(range(len(xs)), [str(v) for v in xs], fontsize=8)
         ax.set_yticks(range(len(ys)), [str(v) for v in ys], fontsize=8)

@@ -6,21 +6,23 @@
   ``LocalCluster`` when no scheduler address is given.
 
 Other ``concurrent.futures`` executors (e.g. mpi4py's ``MPIPoolExecutor``) fit the
-same seam: :func:`sim.sweep.sweep` only calls ``submit`` and waits on the futures.
+same seam: :func:`run_tasks`, which every experiment runs its work through, only
+calls ``submit`` and waits on the futures.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Iterator
-from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, as_completed, wait
 from contextlib import contextmanager
 from dataclasses import dataclass
 
 from sim.errors import ScenarioError
 
-__all__ = ["EXECUTORS", "SerialExecutor", "ExecutorInfo", "check_executor", "open_executor", "machine_workers"]
+__all__ = ["EXECUTORS", "SerialExecutor", "ExecutorInfo", "check_executor", "open_executor", "machine_workers",
+           "run_tasks"]
 
 EXECUTORS = ("serial", "processes", "dask")
 
@@ -100,6 +102,71 @@ def open_executor(kind: str, workers: int | None = None, scheduler: str | None =
             yield info
 
 
+def run_tasks[T, R](fn: Callable[[T], R], tasks: Iterable[T], info: ExecutorInfo,
+                   on_result: Callable[[T, R], None], notify: Callable[[str], None] = print) -> list[tuple[T, str]]:
+    """Run ``fn(task)`` for every task on an open executor, handing on each result as it finishes.
+
+    At most two tasks per worker are in flight (one on the serial executor), so every
+    finished task is handed on (a sweep saves it) before the next ones pile up. On
+    Ctrl-C, queued tasks are cancelled and running ones are still collected and handed
+    on (a second Ctrl-C abandons them) before the interruption goes on.
+
+    Args:
+        fn: what to run; it must be picklable for process pools and Dask.
+        tasks: its arguments, one call each.
+        info: the executor (:func:`open_executor`).
+        on_result: called in this process with each task and its result.
+        notify: how to tell the user that running tasks are being saved.
+
+    Returns:
+        ``(task, error)`` for each task lost to the infrastructure (a dead worker, a
+        failed executor): the caller decides what a loss means.
+    """
+    queue = iter(tasks)
+    pending: dict[Future, T] = {}
+    lost: list[tuple[T, str]] = []
+    limit = 1 if info.kind == "serial" else 2 * info.workers
+
+    def submit_more() -> None:
+        while len(pending) < limit:
+            task = next(queue, None)
+            if task is None:
+                return
+            try:
+                pending[info.executor.submit(fn, task)] = task
+            except Exception as exc:  # noqa: BLE001 - a broken executor: keep what finished
+                lost.append((task, f"{type(exc).__name__}: {exc}"))
+                lost.extend((t, "not started: the executor failed") for t in queue)
+                return
+
+    def collect(future: Future) -> None:
+        task = pending.pop(future)
+        try:
+            result = future.result()
+        except Exception as exc:  # noqa: BLE001 - a lost worker, not a failing run
+            lost.append((task, f"{type(exc).__name__}: {exc}"))
+            return
+        on_result(task, result)
+
+    try:
+        submit_more()
+        while pending:
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                collect(future)
+            submit_more()
+    except KeyboardInterrupt:
+        running = [f for f in pending if not f.cancel()]
+        for future in set(pending) - set(running):
+            pending.pop(future)
+        if running:
+            notify(f"interrupted: saving {len(running)} running task(s); press Ctrl-C again to abandon them")
+            for future in as_completed(running):
+                collect(future)
+        raise
+    return lost
+
+
 def _worker_context() -> multiprocessing.context.BaseContext:
     """Start pool workers from a fork server that has imported the model once.
 
@@ -111,7 +178,7 @@ def _worker_context() -> multiprocessing.context.BaseContext:
     if "forkserver" not in multiprocessing.get_all_start_methods():
         return multiprocessing.get_context("spawn")
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["sim.sweep_tasks"])
+    context.set_forkserver_preload(["sim.experiments.tasks"])
     return context
 
 

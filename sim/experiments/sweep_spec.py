@@ -1,7 +1,7 @@
 """Sweep files (``experiments/*.yaml`` with ``kind: sweep``): schema, loading, validation.
 
 A sweep file names a base scenario (a path relative to the sweep file, or an inline
-mapping), the parameters to vary by scenario key path (see :mod:`sim.designs` for the
+mapping), the parameters to vary by scenario key path (see :mod:`sim.experiments.designs` for the
 shapes), a design, optional named cases (bundles of key-path settings crossed with
 the design, like policies crossed with scenarios), replications, a root seed and the
 metrics to keep. Everything is checked before anything runs: the file against the
@@ -11,34 +11,27 @@ value and what is allowed.
 
 from __future__ import annotations
 
-import copy
-import difflib
-import hashlib
 import importlib.util
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, model_validator
 
-from sim import designs
+from sim.common import NAME_PATTERN, Strict, content_hash, read_mapping
 from sim.errors import ScenarioError, format_validation_error
-from sim.scenario import Scenario, apply_overrides, load_scenario, read_yaml_mapping
+from sim.experiments import designs
+from sim.experiments.probe import check_metric, recorded_metrics
+from sim.scenario import Scenario, apply_overrides, load_base_scenario, validate_scenario
 
 __all__ = ["SweepFile", "SweepSpec", "Point", "load_sweep"]
 
 DEFAULT_FINAL = ("revenue", "arr", "customers", "ecosystem_contribution", "partners_active", "partner_roi")
 RESERVED = {"simulation.seed": "seed", "simulation.replications": "replications"}
-NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_default=True)
-
-
-class DesignSettings(_Strict):
+class DesignSettings(Strict):
     """Which design generates the points, and its size."""
 
     method: Literal[designs.METHODS] = Field(
@@ -69,7 +62,7 @@ class DesignSettings(_Strict):
         return self
 
 
-class MetricSettings(_Strict):
+class MetricSettings(Strict):
     """What each run keeps: columns of the quarterly table (see the run contract)."""
 
     final: list[str] = Field(default_factory=lambda: list(DEFAULT_FINAL),
@@ -86,7 +79,7 @@ class MetricSettings(_Strict):
                 + (["flywheel_quarter"] if self.flywheel else []))
 
 
-class SweepFile(_Strict):
+class SweepFile(Strict):
     """A sweep file as written."""
 
     kind: Literal["sweep"] = Field(description="The experiment kind.")
@@ -153,27 +146,14 @@ class SweepSpec:
         """sha256 of what the runs depend on (not of how they are executed)."""
         content = {"sweep": self.file.model_dump(mode="json", exclude={"scenario", "description"}),
                    "base": self.base, "seed": self.seed, "replications": self.replications}
-        return hashlib.sha256(json.dumps(content, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
-
-
-def _read(source: str | Path | dict) -> tuple[dict, str, Path]:
-    if isinstance(source, dict):
-        return copy.deepcopy(source), "<sweep dict>", Path.cwd()
-    path = Path(source)
-    return read_yaml_mapping(path, "sweep"), str(path), path.parent
+        return content_hash(content)
 
 
 def _base_scenario(spec: SweepFile, label: str, folder: Path, constants: dict) -> Scenario:
-    source: Any = spec.scenario
-    if isinstance(source, str):
-        source = folder / source
-        if not source.is_file():
-            raise ScenarioError(f"{label}: scenario = {spec.scenario!r}: file not found (looked for {source})")
-    base = load_scenario(source)
-    try:
-        return Scenario.model_validate(apply_overrides(base.resolved(), constants, source=f"{label}: parameters"))
-    except ValidationError as exc:
-        raise ScenarioError(format_validation_error(exc, f"{label} (parameters)", Scenario, {})) from None
+    """The base scenario with the sweep's constant parameters set."""
+    base = load_base_scenario(spec.scenario, label, folder)
+    data = apply_overrides(base.resolved(), constants, source=f"{label}: parameters")
+    return validate_scenario(data, f"{label} (parameters)")
 
 
 def _parameters(spec: SweepFile, label: str) -> tuple[dict, dict]:
@@ -191,8 +171,8 @@ def _parameters(spec: SweepFile, label: str) -> tuple[dict, dict]:
         else:
             varied[key] = parsed
     if spec.design.method in ("sobol", "morris") and importlib.util.find_spec("SALib") is None:
-        raise ScenarioError(f"{label}: design.method = {spec.design.method!r} needs SALib: "
-                            "pip install 'ecosim[sensitivity]'")
+        raise ScenarioError(f"{label}: design.method = {spec.design.method!r} needs SALib, a dependency of "
+                            "ecosim missing from this environment: pip install SALib")
     if spec.design.method in designs.SAMPLED_METHODS and not varied:
         raise ScenarioError(f"{label}: parameters: a {spec.design.method} design needs at least one range "
                             "{low: A, high: B} or {choices: [...]}")
@@ -236,22 +216,12 @@ def _validate_points(spec: SweepFile, label: str, base: dict, design: designs.De
     return points
 
 
-def _check_metrics(spec: SweepFile, label: str, base: dict) -> None:
-    """Check metric names against the columns a run records (probed on a tiny copy of the base)."""
-    from sim.runner import run_replication
-
-    probe = apply_overrides(base, {"simulation.quarters": 1, "market.customers": min(
-        base["market"]["customers"], 200)})
-    quarterly, _ = run_replication(Scenario.model_validate(probe), 0)
-    recorded = [c for c in quarterly.columns if c not in ("replication", "seed", "quarter")]
-    m = spec.metrics
-    for group, names in (("final", m.final), ("total", m.total), ("timeseries", m.timeseries)):
+def _check_metrics(metrics: MetricSettings, label: str, base: dict) -> None:
+    """Check the kept metrics against what runs of the base scenario record."""
+    recorded = recorded_metrics(base)
+    for group, names in (("final", metrics.final), ("total", metrics.total), ("timeseries", metrics.timeseries)):
         for name in names:
-            if name not in recorded:
-                guess = difflib.get_close_matches(name, recorded, n=1, cutoff=0.6)
-                hint = f" Did you mean '{guess[0]}'?" if guess else ""
-                raise ScenarioError(f"{label}: metrics.{group}: unknown metric '{name}'.{hint} Recorded "
-                                    f"metrics: {', '.join(recorded)}")
+            check_metric(name, recorded, f"{label}: metrics.{group}")
 
 
 def load_sweep(source: str | Path | dict) -> SweepSpec:
@@ -263,7 +233,7 @@ def load_sweep(source: str | Path | dict) -> SweepSpec:
     Raises:
         ScenarioError: naming the file, key path, bad value and what is allowed.
     """
-    data, label, folder = _read(source)
+    data, label, folder = read_mapping(source, "sweep")
     try:
         spec = SweepFile.model_validate(data)
     except ValidationError as exc:
@@ -277,5 +247,5 @@ def load_sweep(source: str | Path | dict) -> SweepSpec:
     design = designs.design_points(varied, d.method, d.samples, d.seed, second_order=d.second_order,
                                    levels=d.levels)
     points = _validate_points(spec, label, base, design, seed)
-    _check_metrics(spec, label, base)
+    _check_metrics(spec.metrics, label, base)
     return SweepSpec(spec, label, base, varied, constants, design, points, replications, seed)

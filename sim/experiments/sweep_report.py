@@ -6,23 +6,15 @@ first; other designs print each point's mean and 95% interval per metric.
 
 from __future__ import annotations
 
-from pathlib import Path
+from functools import partial
 
 import pandas as pd
 
-__all__ = ["format_report", "number"]
+from sim.formatting import compact, format_metric
+
+__all__ = ["format_report"]
 
 MAX_POINTS = 40
-
-
-def number(value: float) -> str:
-    """A compact number: 3 significant digits with K/M/B suffixes."""
-    if pd.isna(value):
-        return "n/a"
-    for unit, size in (("B", 1e9), ("M", 1e6), ("K", 1e3)):
-        if abs(value) >= size:
-            return f"{value / size:.3g}{unit}"
-    return f"{value:.3g}"
 
 
 def _header(m: dict) -> list[str]:
@@ -61,8 +53,9 @@ def _sensitivity(indices: pd.DataFrame, method: str, horizon: int) -> list[str]:
                 lines += [f"  {r.parameter:<44} S2 {r.S2:6.3f} +- {r.S2_conf:5.3f}" for r in pairs.itertuples()]
         else:
             lines.append(f"\n{title}: Morris elementary effects over each parameter's range{censored}")
-            lines += [f"  {r.parameter:<44} mu* {number(r.mu_star):>8} +- {number(r.mu_star_conf):<8} "
-                      f"mu {number(r.mu):>8}   sigma {number(r.sigma):>8}"
+            value = partial(format_metric, key[-1])
+            lines += [f"  {r.parameter:<44} mu* {value(r.mu_star):>8} +- {value(r.mu_star_conf):<8} "
+                      f"mu {value(r.mu):>8}   sigma {value(r.sigma):>8}"
                       for r in group.sort_values("mu_star", ascending=False).itertuples()]
     return lines
 
@@ -78,7 +71,8 @@ def _points(points: pd.DataFrame) -> list[str]:
         lines.append(f"  {header}  {'mean':>8}  interval")
         for r in group.head(MAX_POINTS).to_dict("records"):
             ident = "  ".join(f"{_cell(r[k]):>{w}}" for k, w in zip(keys, widths, strict=True))
-            lines.append(f"  {ident}  {number(r['mean']):>8}  [{number(r['ci_low'])}, {number(r['ci_high'])}]  "
+            mean, low, high = (format_metric(metric, r[k]) for k in ("mean", "ci_low", "ci_high"))
+            lines.append(f"  {ident}  {mean:>8}  [{low}, {high}]  "
                          f"n={r['n']}" + (f", {r['failed']} failed" if r["failed"] else ""))
         if len(group) > MAX_POINTS:
             lines.append(f"  ... {len(group) - MAX_POINTS} more points in points.csv")
@@ -86,16 +80,14 @@ def _points(points: pd.DataFrame) -> list[str]:
 
 
 def _cell(value) -> str:
-    return number(value) if isinstance(value, float) else str(value)
+    return compact(value) if isinstance(value, float) else str(value)
 
 
-def format_report(manifest: dict, points: pd.DataFrame, indices: pd.DataFrame | None, path: Path | None) -> str:
+def format_report(manifest: dict, points: pd.DataFrame, indices: pd.DataFrame | None) -> str:
     """The report of a finished sweep."""
     lines = _header(manifest)
     if indices is not None:
         lines += _sensitivity(indices, manifest["design"]["method"], manifest["quarters"])
     else:
         lines += _points(points)
-    if path is not None:
-        lines.append(f"\nResults: {path}")
     return "\n".join(lines)

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from sim.common import atomic_directory, atomic_file, write_json
 from sim.errors import ScenarioError
 
 __all__ = ["SweepStore", "work_dir"]
@@ -59,7 +60,7 @@ class SweepStore:
             raise ScenarioError(f"{store.work}: an interrupted sweep is already there; rerun with --resume to "
                                 "finish it, or delete that directory to start over")
         (store.work / "parts").mkdir(parents=True)
-        _write_json(store.work / PLAN, plan)
+        write_json(store.work / PLAN, plan)
         return store
 
     @classmethod
@@ -117,7 +118,7 @@ class SweepStore:
     def record_session(self, session: dict) -> None:
         """Add one execution session (executor, workers, runs, times) to the plan."""
         self.plan.setdefault("sessions", []).append(session)
-        _write_json(self.work / PLAN, self.plan)
+        write_json(self.work / PLAN, self.plan)
 
     def load(self, key: str = "part") -> pd.DataFrame | None:
         """The union of the persisted parts (``part`` for runs, ``timeseries``)."""
@@ -129,15 +130,9 @@ class SweepStore:
     # ------------------------------------------------------------------ finishing
     def finalize(self, writers: dict[str, Callable[[Path], None]]) -> Path:
         """Write the result files and move them to the destination in one rename."""
-        final = self.work / "final"
-        shutil.rmtree(final, ignore_errors=True)
-        final.mkdir()
-        for name, write in writers.items():
-            write(final / name)
-        if self.target.exists():
-            self.target.rmdir()  # an empty directory the caller made; non-empty ones were refused
-        self.target.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(final, self.target)
+        with atomic_directory(self.target, staging=self.work / "final") as final:
+            for name, write in writers.items():
+                write(final / name)
         shutil.rmtree(self.work, ignore_errors=True)
         return self.target
 
@@ -147,21 +142,13 @@ class SweepStore:
 
 
 def _write_parquet(frame: pd.DataFrame, path: Path) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    frame.to_parquet(tmp, index=False)
-    os.replace(tmp, path)
-
-
-def _write_json(path: Path, content: dict) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(content, indent=2, default=str) + "\n")
-    os.replace(tmp, path)
+    with atomic_file(path) as tmp:
+        frame.to_parquet(tmp, index=False)
 
 
 def _write_lines(path: Path, entries: list[dict]) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text("".join(json.dumps(e) + "\n" for e in entries), encoding="utf-8")
-    os.replace(tmp, path)
+    with atomic_file(path) as tmp:
+        tmp.write_text("".join(json.dumps(e) + "\n" for e in entries), encoding="utf-8")
 
 
 def _read_ledger(path: Path, parts: Path) -> list[dict]:

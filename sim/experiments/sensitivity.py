@@ -19,7 +19,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from sim.designs import salib_problem
+from sim.experiments.designs import salib_problem
 from sim.metrics import mean_interval
 
 __all__ = ["point_summary", "point_outputs", "sobol_indices", "morris_indices", "sensitivity",
@@ -78,10 +78,13 @@ def sobol_indices(names: list[str], outputs: np.ndarray, *, second_order: bool =
     """
     from SALib.analyze import sobol
 
+    # SALib's sobol.analyze tests ``if seed:``, so an integer seed 0 would mean "unseeded" (the
+    # global random state); a generator is always taken as given, and default_rng(seed) draws the
+    # same numbers as SALib's own default_rng(seed) for every other seed.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         result = sobol.analyze(salib_problem(names), outputs, calc_second_order=second_order,
-                               num_resamples=RESAMPLES, conf_level=CONFIDENCE, seed=seed)
+                               num_resamples=RESAMPLES, conf_level=CONFIDENCE, seed=np.random.default_rng(seed))
     frame = pd.DataFrame({"parameter": names, **{k: result[k] for k in ("S1", "S1_conf", "ST", "ST_conf")}})
     if second_order:
         pairs = [{"parameter": f"{names[i]} & {names[j]}", "S2": result["S2"][i, j],
@@ -111,7 +114,7 @@ def sensitivity(spec, runs: pd.DataFrame) -> pd.DataFrame | None:
     """Sensitivity indices of every kept metric, per case, for Sobol' and Morris sweeps.
 
     Args:
-        spec: the :class:`sim.sweep_spec.SweepSpec`.
+        spec: the :class:`sim.experiments.sweep_spec.SweepSpec`.
         runs: the sweep's run table.
 
     Returns:

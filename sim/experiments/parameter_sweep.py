@@ -1,10 +1,10 @@
 """Parameter sweeps: run a sweep file's design with replications on any executor.
 
-``sweep("experiments/X.yaml")`` loads and validates the sweep (:mod:`sim.sweep_spec`),
+``sweep("experiments/X.yaml")`` loads and validates the sweep (:mod:`sim.experiments.sweep_spec`),
 plans one run per (point, replication), batches the runs into tasks
-(:mod:`sim.sweep_tasks`) and runs them on a ``concurrent.futures`` executor
-(:mod:`sim.executors`). Each finished task is persisted at once
-(:mod:`sim.sweep_store`), so an interrupted sweep resumes where it stopped; when all
+(:mod:`sim.experiments.tasks`) and runs them on a ``concurrent.futures`` executor
+(:mod:`sim.experiments.executors`). Each finished task is persisted at once
+(:mod:`sim.experiments.store`), so an interrupted sweep resumes where it stopped; when all
 runs are done the result directory appears, complete, in one rename:
 
 * ``sweep.parquet``: one row per run: ``run_id``, ``point_id``, ``case`` (if the sweep
@@ -23,29 +23,28 @@ depends only on its point and replication, never on the executor, batch or order
 
 from __future__ import annotations
 
-import json
 import math
 import sys
 import tempfile
 import time
-from concurrent.futures import FIRST_COMPLETED, as_completed, wait
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from importlib import metadata
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
 from tqdm.auto import tqdm
 
+from sim.common import RESULTS_ROOT, package_version, write_json
 from sim.errors import EcosimError, ScenarioError
-from sim.executors import ExecutorInfo, check_executor, open_executor
-from sim.runner import RESULTS_ROOT, build_manifest
+from sim.experiments.executors import ExecutorInfo, check_executor, open_executor, run_tasks
+from sim.experiments.sensitivity import point_summary, sensitivity
+from sim.experiments.store import SweepStore
+from sim.experiments.sweep_report import format_report
+from sim.experiments.sweep_spec import SweepSpec, load_sweep
+from sim.experiments.tasks import RunSpec, Task, TaskResult, run_task
+from sim.runner import build_manifest
 from sim.scenario import Scenario
-from sim.sensitivity import point_summary, sensitivity
-from sim.sweep_report import format_report
-from sim.sweep_spec import SweepSpec, load_sweep
-from sim.sweep_store import SweepStore
-from sim.sweep_tasks import RunSpec, Task, run_task
 
 __all__ = ["sweep", "SweepResult", "SweepIncomplete", "SweepInterrupted", "plan_runs"]
 
@@ -74,7 +73,7 @@ class SweepResult:
 
     def report(self) -> str:
         """A readable account: size, throughput, failures, then indices or per-point intervals."""
-        return format_report(self.manifest, self.points, self.sensitivity, self.path)
+        return format_report(self.manifest, self.points, self.sensitivity)
 
 
 def plan_runs(spec: SweepSpec) -> pd.DataFrame:
@@ -114,39 +113,11 @@ def _batch_size(batch_size: int | None, runs: int, workers: int) -> int:
 
 
 def _execute(tasks: list[Task], info: ExecutorInfo, store: SweepStore, bar, session: int) -> list[tuple[int, str]]:
-    """Run the tasks, persisting each as it finishes; return ``(runs, error)`` of lost tasks.
-
-    At most two tasks per worker are in flight (one for the serial executor), so
-    every finished task is on disk before the next ones start piling up. On Ctrl-C,
-    queued tasks are cancelled and running ones are still collected and saved (a
-    second Ctrl-C abandons them) before the interruption goes on.
-    """
-    queue = iter(tasks)
-    pending: dict = {}
-    lost: list[tuple[int, str]] = []
+    """Run the tasks, persisting each as it finishes; return ``(runs, error)`` of lost tasks."""
     failed_runs = 0
-    limit = 1 if info.kind == "serial" else 2 * info.workers
 
-    def submit_more() -> None:
-        while len(pending) < limit:
-            task = next(queue, None)
-            if task is None:
-                return
-            try:
-                pending[info.executor.submit(run_task, task)] = task
-            except Exception as exc:  # noqa: BLE001 - a broken executor: keep what finished
-                lost.append((len(task.runs), f"{type(exc).__name__}: {exc}"))
-                lost.extend((len(t.runs), "not started: the executor failed") for t in queue)
-                return
-
-    def collect(future) -> None:
+    def save(task: Task, result: TaskResult) -> None:
         nonlocal failed_runs
-        task = pending.pop(future)
-        try:
-            result = future.result()
-        except Exception as exc:  # noqa: BLE001 - a lost worker, not a failing run
-            lost.append((len(task.runs), f"{type(exc).__name__}: {exc}"))
-            return
         failed = int((result.runs["status"] != "ok").sum())
         store.save(result.runs, result.timeseries, failed=failed, seconds=round(result.seconds, 3), session=session)
         failed_runs += failed
@@ -154,24 +125,8 @@ def _execute(tasks: list[Task], info: ExecutorInfo, store: SweepStore, bar, sess
             bar.set_postfix(failed=failed_runs, refresh=False)
         bar.update(len(task.runs))
 
-    try:
-        submit_more()
-        while pending:
-            done, _ = wait(pending, return_when=FIRST_COMPLETED)
-            for future in done:
-                collect(future)
-            submit_more()
-    except KeyboardInterrupt:
-        running = [f for f in pending if not f.cancel()]
-        for future in set(pending) - set(running):
-            pending.pop(future)
-        if running:
-            bar.write(f"interrupted: saving {len(running)} running task(s); press Ctrl-C again to abandon them",
-                      file=sys.stderr)
-            for future in as_completed(running):
-                collect(future)
-        raise
-    return lost
+    lost = run_tasks(run_task, tasks, info, save, notify=partial(bar.write, file=sys.stderr))
+    return [(len(task.runs), error) for task, error in lost]
 
 
 def _open_store(spec: SweepSpec, out, resume: bool, write: bool, started: datetime, plan: dict) -> SweepStore:
@@ -301,7 +256,7 @@ def _assemble(spec: SweepSpec, store: SweepStore, plan_table: pd.DataFrame, star
     if indices is not None:
         writers["sensitivity.csv"] = lambda p: indices.to_csv(p, index=False)
     manifest["outputs"] = sorted([*writers, "manifest.json"])
-    writers["manifest.json"] = lambda p: p.write_text(json.dumps(manifest, indent=2, default=str) + "\n")
+    writers["manifest.json"] = lambda p: write_json(p, manifest)
     if write:
         result.path = store.finalize(writers)
     else:
@@ -342,13 +297,6 @@ def _manifest(spec: SweepSpec, store: SweepStore, runs: pd.DataFrame, started: d
         "runs_per_minute": round(60 * executed / wall, 1) if wall > 0 else None,
         "command": sys.argv,
     })
-    manifest["packages"].update({name: _version(name) for name in ("SALib", "dask", "distributed", "pyarrow")})
+    manifest["packages"].update({name: package_version(name) for name in ("SALib", "dask", "distributed", "pyarrow")})
     return manifest
-
-
-def _version(package: str) -> str | None:
-    try:
-        return metadata.version(package)
-    except metadata.PackageNotFoundError:
-        return None
 

@@ -1,0 +1,182 @@
+"""Paired comparisons of incentive designs (``ecosim compare``) on common random numbers.
+
+:func:`compare` runs every arm of an experiment file (:mod:`sim.experiments.compare_spec`)
+and compares each with the first. Every arm runs replication ``r`` on
+``SeedSequence(seed, spawn_key=(r,))``, so the arms share their random draws (common
+random numbers) and each replication's difference between two arms is a paired
+observation: the 95% interval of the mean difference is the Student-t interval of
+those paired differences (Law & Kelton, *Simulation Modeling and Analysis*, on common
+random numbers and paired-t comparisons). An arm compared with itself differs by
+exactly zero.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sim.common import RESULTS_ROOT, atomic_directory, write_json
+from sim.errors import ScenarioError
+from sim.experiments.compare_report import format_comparison
+from sim.experiments.compare_spec import Experiment, MetricSpec, load_experiment
+from sim.metrics import mean_interval
+from sim.runner import RunResult, run_scenario, write_run
+
+__all__ = ["Comparison", "compare", "reduce_metric", "paired_comparison"]
+
+
+@dataclass
+class Comparison:
+    """What :func:`compare` returns.
+
+    Attributes:
+        comparison: per metric and arm (vs. the first arm): means, mean difference,
+            paired 95% interval, relative change, replications, verdict.
+        values: per arm, replication and metric: the reduced value (tidy).
+        runs: each arm's :class:`sim.runner.RunResult`.
+        manifest: the resolved experiment, seeds and timings.
+        path: the result directory, when written.
+    """
+
+    comparison: pd.DataFrame
+    values: pd.DataFrame
+    runs: dict[str, RunResult] = field(repr=False)
+    manifest: dict
+    path: Path | None = None
+
+    def report(self) -> str:
+        """A readable table: per arm vs. the first, each metric's difference and verdict."""
+        return format_comparison(self.manifest, self.comparison)
+
+
+def reduce_metric(quarterly: pd.DataFrame, metric: MetricSpec) -> pd.Series:
+    """One value per replication: the metric's final, total, mean or ratio of totals.
+
+    A ``tier_<name>`` count of a tier the arm does not have is 0.
+    """
+    absent = {c: 0 for c in metric.columns() if c.startswith("tier_") and c not in quarterly}
+    by_rep = quarterly.assign(**absent).sort_values("quarter").groupby("replication")
+    how = metric.reduction
+    if how == "ratio":
+        num, den = (by_rep[c].sum() for c in metric.ratio)
+        return num / den.where(den != 0)
+    column = by_rep[metric.name]
+    return {"final": column.last, "total": column.sum, "mean": column.mean}[how]()
+
+
+def paired_comparison(values: pd.DataFrame, metrics: list[MetricSpec], arms: list[str]) -> pd.DataFrame:
+    """Each arm vs. the first, per metric: paired mean difference and its 95% interval.
+
+    Args:
+        values: tidy frame with ``arm``, ``replication``, ``metric``, ``value``.
+        metrics: the metrics, in order.
+        arms: arm names; the first is the baseline.
+
+    Returns:
+        One row per (metric, arm other than the first).
+    """
+    wide = values.pivot_table(index=["metric", "replication"], columns="arm", values="value", dropna=False)
+    baseline = arms[0]
+    rows = []
+    for metric in metrics:
+        table = wide.loc[metric.name]
+        for arm in arms[1:]:
+            pair = table[[baseline, arm]].dropna()
+            diff = pair[arm] - pair[baseline]
+            mean, low, high = mean_interval(diff)
+            base_mean = float(pair[baseline].mean()) if len(pair) else np.nan
+            significant = bool(len(pair) > 1 and (low > 0 or high < 0))
+            improves = (mean > 0) == (metric.direction == "higher")
+            verdict = ("better" if improves else "worse") if significant else "no clear difference"
+            rows.append({
+                "metric": metric.name, "statistic": metric.reduction, "better": metric.direction,
+                "arm": arm, "baseline": baseline, "n": len(pair),
+                "baseline_mean": base_mean, "arm_mean": float(pair[arm].mean()) if len(pair) else np.nan,
+                "mean_difference": mean, "ci_low": low, "ci_high": high,
+                "relative_change": mean / base_mean if base_mean else np.nan,
+                "excludes_zero": significant, "verdict": verdict,
+            })
+    return pd.DataFrame(rows)
+
+
+def compare(
+    source: str | Path | dict,
+    *,
+    replications: int | None = None,
+    seed: int | None = None,
+    quarters: int | None = None,
+    out: str | Path | None = None,
+    write: bool = True,
+    workers: int = 1,
+    progress: bool | None = None,
+) -> Comparison:
+    """Run every arm of an experiment on common random numbers and compare each with the first.
+
+    Args:
+        source: an experiment file path or dict.
+        replications: replaces the experiment's replications.
+        seed: replaces the experiment's root seed.
+        quarters: replaces the experiment's horizon.
+        out: result directory (default ``results/<experiment>/<UTC time>-<hash>``); it
+            receives ``comparison.csv``, ``values.csv``, ``experiment.json`` and one run
+            directory per arm, written atomically.
+        write: write the result directory; ``False`` only returns the tables.
+        workers: processes for each arm's replications (results do not depend on it).
+        progress: show progress bars (default: only on a terminal).
+
+    Returns:
+        A :class:`Comparison`.
+    """
+    experiment = load_experiment(source, replications=replications, seed=seed, quarters=quarters)
+    target = Path(out) if out is not None else None
+    if write and target is not None and target.exists() and any(target.iterdir()):
+        raise ScenarioError(f"--out {target}: directory exists and is not empty; choose a new one")
+    started = datetime.now(timezone.utc)
+    runs = {arm: run_scenario(scenario, write=False, workers=workers, progress=progress)
+            for arm, scenario in experiment.scenarios.items()}
+    arms = list(runs)
+    values = pd.DataFrame([
+        {"arm": arm, "replication": int(rep), "metric": metric.name, "value": float(value)}
+        for arm, run in runs.items() for metric in experiment.metrics
+        for rep, value in reduce_metric(run.quarterly, metric).items()])
+    comparison = paired_comparison(values, experiment.metrics, arms)
+    comparison.insert(0, "experiment", experiment.name)
+    manifest = _manifest(experiment, started)
+    result = Comparison(comparison, values, runs, manifest)
+    if write:
+        stamp = started.strftime("%Y%m%dT%H%M%SZ")
+        default = RESULTS_ROOT / experiment.name / f"{stamp}-{manifest['fingerprint'][:8]}"
+        result.path = _write(result, target or default)
+    return result
+
+
+def _write(result: Comparison, target: Path) -> Path:
+    """Write the experiment directory atomically, with each arm's run directory inside it."""
+    with atomic_directory(target) as tmp:
+        result.comparison.to_csv(tmp / "comparison.csv", index=False)
+        result.values.to_csv(tmp / "values.csv", index=False)
+        write_json(tmp / "experiment.json", result.manifest)
+        for arm, run in result.runs.items():
+            write_run(run, tmp / arm)
+    for arm, run in result.runs.items():
+        run.path = target / arm
+    return target
+
+
+def _manifest(experiment: Experiment, started: datetime) -> dict:
+    """What ran: the experiment, its seeds, arms, metrics and times."""
+    file = experiment.file
+    return {
+        "experiment": experiment.name, "question": file.question, "source": experiment.label,
+        "fingerprint": experiment.fingerprint(), "seed": file.seed, "replications": file.replications,
+        "quarters": {a: s.simulation.quarters for a, s in experiment.scenarios.items()},
+        "replication_seeds": "every arm: numpy.random.SeedSequence(seed, spawn_key=(replication,))",
+        "arms": [a.model_dump(mode="json") for a in file.arms],
+        "metrics": [m.model_dump(mode="json") for m in experiment.metrics],
+        "started_utc": started.isoformat(), "finished_utc": datetime.now(timezone.utc).isoformat(),
+        "status": "complete",
+    }
