@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy.special import stdtrit
 
 __all__ = [
     "KEY_METRICS",
@@ -52,7 +52,8 @@ def mean_interval(values, confidence: float = 0.95) -> tuple[float, float, float
     mean = float(x.mean())
     if x.size < 2:
         return (mean, mean, mean)
-    half = float(stats.t.ppf(0.5 + confidence / 2, x.size - 1) * x.std(ddof=1) / np.sqrt(x.size))
+    # stdtrit is the Student-t quantile that scipy.stats.t.ppf computes, without importing scipy.stats
+    half = float(stdtrit(x.size - 1, 0.5 + confidence / 2) * x.std(ddof=1) / np.sqrt(x.size))
     return (mean, mean - half, mean + half)
 
 

@@ -12,7 +12,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
-from scipy import stats
+from scipy.special import stdtrit
 
 from sim.formatting import money
 
@@ -112,7 +112,7 @@ def quarter_bands(frame: pd.DataFrame, column: str, confidence: float = 0.95) ->
     grouped = frame.groupby("quarter")[column]
     out = grouped.agg(["mean", "std", "count"])
     dof = (out["count"] - 1).clip(lower=1)
-    half = stats.t.ppf(0.5 + confidence / 2, dof) * out["std"] / np.sqrt(out["count"])
+    half = stdtrit(dof, 0.5 + confidence / 2) * out["std"] / np.sqrt(out["count"])
     half = half.where(out["count"] > 1, 0.0).fillna(0.0)
     low = out["mean"] - half
     if (frame[column].dropna() >= 0).all():
