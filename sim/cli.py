@@ -108,11 +108,12 @@ def build_parser() -> argparse.ArgumentParser:
     app.add_argument("--open", action="store_true", help="open the page in a browser")
     app.set_defaults(handler=_cmd_app)
     _add_optimize(sub)
+    _add_explore(sub)
     return parser
 
 
 def _add_executor_options(parser: argparse.ArgumentParser, what: str) -> None:
-    """Where runs execute, the result directory and --resume: the options of ``optimize``."""
+    """Where runs execute, the result directory and --resume: the options of ``optimize`` and ``explore``."""
     parser.add_argument("--executor", choices=("serial", "processes", "dask"),
                         help="where runs execute (default processes; dask when --scheduler is given)")
     parser.add_argument("--scheduler", metavar="ADDR", help="Dask scheduler address, e.g. tcp://10.0.0.5:8786 "
@@ -132,6 +133,35 @@ def _add_optimize(sub) -> None:
     optimize.add_argument("experiment", type=Path, help="optimisation YAML file (see experiments/)")
     _add_executor_options(optimize, "study, re-running only its unfinished trials")
     optimize.set_defaults(handler=_cmd_optimize)
+
+
+def _add_explore(sub) -> None:
+    explore = sub.add_parser(
+        "explore", help="find the designs that hold up in many plausible futures (experiments/*.yaml, kind: explore)",
+        description="Run every candidate design in every future of a Latin hypercube over uncertain market "
+                    "parameters, on common random numbers; write outcomes.parquet, robustness.csv (mean, 10th and "
+                    "90th percentiles, regret per design), PRIM boxes of when a design fails (scenario discovery), "
+                    "manifest.json and report.html; print each design's robustness.")
+    explore.add_argument("experiment", type=Path, help="exploration YAML file (see experiments/)")
+    _add_executor_options(explore, "exploration, skipping finished runs")
+    explore.set_defaults(handler=_cmd_explore)
+
+
+def _cmd_explore(args) -> int:
+    from sim.experiments import SweepIncomplete, SweepInterrupted, explore
+
+    try:
+        result = explore(args.experiment, executor=args.executor, scheduler=args.scheduler, workers=args.workers,
+                         out=args.out, resume=args.resume)
+    except SweepInterrupted as exc:
+        print(f"ecosim: {exc}", file=sys.stderr)
+        return 130
+    except SweepIncomplete as exc:
+        print(f"ecosim: error: {exc}", file=sys.stderr)
+        return EXIT_INTERNAL
+    print(result.report())
+    print(f"\nResults: {result.path}\nReport: {result.path / 'report.html'}")
+    return EXIT_OK
 
 
 def _cmd_optimize(args) -> int:
