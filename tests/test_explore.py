@@ -170,3 +170,14 @@ def test_discovery_without_the_ema_workbench_says_how_to_install_it(tmp_path, ca
     assert "pip install 'ecosim[explore]'" in capsys.readouterr().err
     with pytest.raises(ScenarioError, match="ecosim\\[explore\\]"):
         explore({**EXPLORATION}, write=False)
+
+
+def test_the_shipped_exploration_runs_end_to_end_when_shrunk(tmp_path, capsys):
+    path = Path(__file__).resolve().parents[1] / "experiments" / "robust_program.yaml"
+    data = yaml.safe_load(path.read_text())
+    assert data["kind"] == "explore" and len(data["designs"]) == 5 and data["futures"] == 200
+    data.update(scenario=str((path.parent / data["scenario"]).resolve()), futures=3, quarters=2,
+                set={"market.customers": 300})
+    assert main(["explore", str(write(tmp_path, data)), "--executor", "serial", "--out", str(tmp_path / "out")]) == 0
+    printed = capsys.readouterr().out
+    assert "5 designs x 3 futures" in printed and "Scenario discovery (PRIM) for" in printed

@@ -214,3 +214,19 @@ def test_tier_thresholds_are_levers_by_tier_name():
     tiers = spec.overrides({"program.tiers.gold.min_score": 0.62})["program.tiers"]
     assert [(t["name"], t["min_score"]) for t in tiers] == [("registered", 0.0), ("silver", 0.5), ("gold", 0.62),
                                                             ("platinum", 0.7)]
+
+
+SHIPPED = sorted(path for path in (Path(__file__).resolve().parents[1] / "experiments").glob("*.yaml")
+                 if yaml.safe_load(path.read_text()).get("kind") == "optimize")
+
+
+def test_the_shipped_optimisations_run_end_to_end_when_shrunk(tmp_path, capsys):
+    assert {p.stem for p in SHIPPED} == {"optimize_reseller_program", "optimize_growth_vs_cost"}
+    for path in SHIPPED:
+        data = yaml.safe_load(path.read_text())
+        assert data["question"] and len(data["space"]) >= 6 and data["trials"] >= 60
+        data.update(scenario=str((path.parent / data["scenario"]).resolve()), trials=2, replications=1, quarters=2,
+                    set={"market.customers": 300}, sampler={"batch": 2, "population": 2})
+        assert main(["optimize", str(write(tmp_path, data, path.name)), "--executor", "serial", "--out",
+                     str(tmp_path / path.stem)]) == 0
+        assert "2 of 2 trials complete" in capsys.readouterr().out
