@@ -43,26 +43,29 @@ def reference(tmp_path_factory) -> sim.experiments.OptimizationResult:
 
 
 def test_the_optimiser_comes_within_two_percent_of_a_fine_grid_with_a_quarter_of_its_runs():
+    # 2,000 customers: with fewer, common random numbers leave the landscape so rugged that the grid's best is a
+    # lucky spike a quarter of its budget need not find (500 customers: 5.8% short on seed 5)
+    market = {**TINY, "market": {"customers": 2000}}
     margins = np.round(np.linspace(0.02, 0.5, 11), 3).tolist()
-    grid = sim.sweep({"kind": "sweep", "name": "tiny_grid", "scenario": TINY,
+    grid = sim.sweep({"kind": "sweep", "name": "tiny_grid", "scenario": market,
                       "parameters": {"partners.var.margin": margins, "vendor.partner_managers": list(range(9))},
                       "replications": 2, "seed": 3, "metrics": {"final": [], "total": ["vendor_net_revenue"],
                                                                  "flywheel": False}},
                      executor="processes", workers=2, write=False, progress=False)
     values = grid.runs.groupby("point_id")["total_vendor_net_revenue"].mean()
-    assert len(values) == 99 and values.min() < 0.8 * values.max()  # a poor design is far from the best
+    assert len(values) == 99 and values.min() < 0.85 * values.max()  # a poor design is far from the best
     budget = len(values) // 4
-    study = optimize({**STUDY, "name": "tiny_vs_grid", "space": SPACE, "constraints": [], "trials": budget,
-                      "sampler": {"batch": 4, "startup_trials": 8}}, executor="processes", workers=2, write=False,
-                     progress=False)
+    study = optimize({**STUDY, "name": "tiny_vs_grid", "scenario": market, "space": SPACE, "constraints": [],
+                      "trials": budget, "sampler": {"batch": 4, "startup_trials": 8}}, executor="processes",
+                     workers=2, write=False, progress=False)
     assert len(study.trials) == budget and len(study.runs) == budget * 2
     best = study.best.iloc[0]
     print(f"grid best {values.max():.0f} over {len(values)} points; optimiser best {best['total_vendor_net_revenue']:.0f} "
           f"in {budget} trials ({best['total_vendor_net_revenue'] / values.max() - 1:+.2%})")
     assert best["total_vendor_net_revenue"] >= 0.98 * values.max()
     # the same seeds as the grid: a design's value is what ecosim run gives on them
-    rerun = sim.run_scenario(TINY, {"partners.var.margin": best["partners.var.margin"],
-                                    "vendor.partner_managers": int(best["vendor.partner_managers"])},
+    rerun = sim.run_scenario(market, {"partners.var.margin": best["partners.var.margin"],
+                                      "vendor.partner_managers": int(best["vendor.partner_managers"])},
                              replications=2, seed=3, write=False, progress=False)
     assert rerun.quarterly.groupby("replication")["vendor_net_revenue"].sum().mean() == \
         pytest.approx(best["total_vendor_net_revenue"])
