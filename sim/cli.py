@@ -59,16 +59,24 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY.PATH=VALUE")
     validate.set_defaults(handler=_cmd_validate)
 
-    compare = sub.add_parser("compare", help="compare incentive designs on common random numbers "
-                                             "(experiments/*.yaml, kind: compare)",
-                             description="Run every arm of an experiment file on the same replication seeds "
-                                         "(common random numbers); write one run directory per arm, "
-                                         "comparison.csv (per metric and arm vs. the first arm: mean difference, "
-                                         "paired 95% interval, relative change, n), values.csv and "
-                                         "experiment.json; print which arm wins on which metric.")
-    compare.add_argument("experiment", type=Path, help="experiment YAML file (see experiments/)")
-    _add_run_options(compare, "the experiment's replications", "the experiment's seed",
-                     "the experiment's horizon", "result directory")
+    compare = sub.add_parser("compare", help="compare incentive designs or whole strategies on common random "
+                                             "numbers (an experiment file, or two or more scenario files)",
+                             description="Run every arm of an experiment file (kind: compare), or each of two or "
+                                         "more scenario files as an arm, on the same replication seeds (common "
+                                         "random numbers); write one run directory per arm, comparison.csv (per "
+                                         "metric and arm vs. the first arm: mean difference, paired 95% interval, "
+                                         "relative change, n), values.csv and experiment.json; print which arm "
+                                         "wins on which metric and a summary.")
+    compare.add_argument("sources", type=Path, nargs="+", metavar="FILE",
+                         help="one experiment YAML file (see experiments/), or two or more scenario YAML files "
+                              "(see scenarios/), told apart by their content")
+    _add_run_options(compare, "the experiment's replications (scenario files: 20)",
+                     "the experiment's seed (scenario files: 0)",
+                     "the experiment's horizon (needed when the scenarios' horizons differ)", "result directory")
+    compare.add_argument("--metrics", type=lambda text: [m for m in text.split(",") if m], action="extend",
+                         metavar="NAME,NAME", help="quarterly columns to compare, replacing the experiment's "
+                                                   "(scenario files default to revenue by route, ARR, customers, "
+                                                   "partners, ecosystem contribution and program cost)")
     compare.set_defaults(handler=_cmd_compare)
 
     sweep = sub.add_parser("sweep", help="run a parameter sweep file (experiments/*.yaml, kind: sweep)",
@@ -167,8 +175,8 @@ def _cmd_app(args) -> int:
 def _cmd_compare(args) -> int:
     from sim.experiments import compare
 
-    result = compare(args.experiment, replications=args.replications, seed=args.seed, quarters=args.quarters,
-                     out=args.out, workers=args.workers)
+    result = compare(args.sources, replications=args.replications, seed=args.seed, quarters=args.quarters,
+                     metrics=args.metrics, out=args.out, workers=args.workers)
     return _show(result.report(), result.path, args.report)
 
 
