@@ -52,6 +52,16 @@ def build_parser() -> argparse.ArgumentParser:
     _add_run_options(run, "simulation.replications", "simulation.seed", "simulation.quarters", "run directory")
     run.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY.PATH=VALUE",
                      help="override any scenario key, e.g. --set partners.var.margin=0.25 (repeatable)")
+    run.add_argument("--export-graph", action="store_true",
+                     help="also write the ecosystem of the first replication as GraphML (Gephi, Cytoscape, "
+                          "networkx) into graphs/ of the run directory")
+    run.add_argument("--graph-quarters", type=_quarters, metavar="Q,Q", help="quarters to export, e.g. 4,8,12 "
+                                                                             "(default: the last; implies "
+                                                                             "--export-graph)")
+    run.add_argument("--graph-customers", choices=("aggregate", "individual"),
+                     help="customers as one node per serving partner and segment (aggregate, the default) or one "
+                          "node per customer, with the word-of-mouth graph (individual, small runs; implies "
+                          "--export-graph)")
     run.set_defaults(handler=_cmd_run)
 
     validate = sub.add_parser("validate", help="check a scenario file without running it")
@@ -129,13 +139,33 @@ def _show(text: str, path: Path, report: bool) -> int:
     return EXIT_OK
 
 
+def _quarters(text: str) -> list[int]:
+    """``4,8,12`` as a list of quarters (argparse type)."""
+    try:
+        return [int(q) for q in text.split(",") if q.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected quarters such as 4,8,12, got {text!r}") from None
+
+
 def _cmd_run(args) -> int:
     from sim.runner import run_scenario
-    from sim.scenario import parse_overrides
+    from sim.scenario import load_scenario, parse_overrides
 
-    result = run_scenario(args.scenario, parse_overrides(args.overrides), replications=args.replications,
-                          seed=args.seed, quarters=args.quarters, out=args.out, workers=args.workers)
-    return _show(result.report(), result.path, args.report)
+    overrides = parse_overrides(args.overrides)
+    graphs = args.export_graph or args.graph_quarters is not None or args.graph_customers is not None
+    customers = args.graph_customers or "aggregate"
+    if graphs:  # refuse a bad export before the run, not after it
+        from sim.graph_export import check_export, export_graphs
+
+        horizon = {"simulation.quarters": args.quarters} if args.quarters is not None else {}
+        check_export(load_scenario(args.scenario, {**overrides, **horizon}), args.graph_quarters, customers)
+    result = run_scenario(args.scenario, overrides, replications=args.replications, seed=args.seed,
+                          quarters=args.quarters, out=args.out, workers=args.workers)
+    code = _show(result.report(), result.path, args.report)
+    if graphs:
+        for path in export_graphs(result.path, args.graph_quarters, customers=customers):
+            print(f"Graph: {path}")
+    return code
 
 
 def _cmd_validate(args) -> int:

@@ -16,6 +16,7 @@ import platform
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import partial
@@ -57,11 +58,21 @@ def replication_rng(seed: int, replication: int) -> np.random.Generator:
     return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(replication,)))
 
 
-def run_replication(scenario: Scenario, replication: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Run one replication and return its (quarterly, partners) tables."""
+def run_replication(scenario: Scenario, replication: int,
+                    observe: Callable[[EcosystemModel], None] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Run one replication and return its (quarterly, partners) tables.
+
+    Args:
+        scenario: the validated scenario.
+        replication: which replication (its seed is child ``replication`` of the root seed).
+        observe: called with the model after every quarter (``model.steps`` is the
+            quarter), to read state the tables do not keep; it must not change the model.
+    """
     model = EcosystemModel(scenario, rng=replication_rng(scenario.simulation.seed, replication))
     for _ in range(scenario.simulation.quarters):
         model.step()
+        if observe is not None:
+            observe(model)
     quarterly = model.recorder.quarterly_frame()
     partners = model.recorder.partner_frame()
     for frame in (quarterly, partners):
