@@ -53,11 +53,18 @@ class Segments:
     churn: np.ndarray  # annual churn
 
     @classmethod
-    def from_market(cls, market) -> Segments:
-        """Read the scenario's ``market.segments``."""
+    def from_market(cls, market, product: dict | None = None) -> Segments:
+        """Read the scenario's ``market.segments``, with a vendor's ``product`` terms over them.
+
+        Args:
+            market: the scenario's ``market`` section.
+            product: per segment, the fields of a vendor's product that differ from the market's.
+        """
+        product = product or {}
+
         def column(field: str, dtype=float) -> np.ndarray:
-            return np.array([getattr(market.segments[s], field) if s in market.segments else 0.0 for s in SEGMENTS],
-                            dtype=dtype)
+            return np.array([product.get(s, {}).get(field, getattr(market.segments[s], field))
+                             if s in market.segments else 0.0 for s in SEGMENTS], dtype=dtype)
 
         return cls(column("share"), column("annual_contract_value"), column("sales_cycle_quarters", int),
                    column("win_rate"), column("annual_churn"))

@@ -36,7 +36,7 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from sim import sales
+from sim import sales, strategies
 from sim.activity import update_activity
 from sim.agents import PartnerPopulation
 from sim.customers import CustomerPopulation, Segments
@@ -48,6 +48,7 @@ from sim.partner_types import SEGMENTS
 from sim.recorder import QuarterFlows, Recorder, partner_table, quarterly_table, vendor_table
 from sim.recruitment import recruit
 from sim.revenue import recognise
+from sim.strategies import Levers
 from sim.tiers import review_partners
 from sim.vendors import StaticRival, VendorAgent, vendor_specs
 
@@ -60,7 +61,9 @@ STREAMS: tuple[str, ...] = ("outreach_slots", "outreach", "accept", "cascade", "
 
 # The vendors' own series, collected by Mesa's DataCollector each quarter.
 VENDOR_REPORTERS = {"vendor": "name", "stage": "stage", "product_readiness": "readiness",
-                    "credibility": "credibility", "routes_active": "routes_active", "route_quality": "route_quality"}
+                    "credibility": "credibility", "routes_active": "routes_active", "route_quality": "route_quality",
+                    "margin_scale": lambda v: v.program.margin_scale, "mdf_accrual": lambda v: v.program.mdf_accrual,
+                    "price": "price"}
 
 
 class EcosystemModel(mesa.Model):
@@ -103,6 +106,9 @@ class EcosystemModel(mesa.Model):
         behavior = scenario.partners.behavior
         self.startups = [VendorAgent(self, spec, i, self.population.views[i], behavior, market.churn, owned)
                          for i, (spec, owned) in enumerate(zip(specs, direct_owned, strict=True))]
+        for spec, view in zip(specs, self.population.views, strict=True):
+            if spec.initial_partners:
+                self.population.start_on_board(view, spec.initial_partners)
         self.vendor = self.startups[0]
         self.partners = self.vendor.partners  # the partners as the (first) vendor sees them
         self.rivals = [StaticRival(self, f"rival_{i + 1}", scenario.rivals, self.population, self.segments, behavior,
@@ -113,6 +119,7 @@ class EcosystemModel(mesa.Model):
         self.recorder = self.recorders[0]
         self.datacollector = mesa.DataCollector(agenttype_reporters={VendorAgent: VENDOR_REPORTERS})
         self.last: dict[str, QuarterFlows] = {}
+        self.lever_history: list[dict[str, Levers]] = []  # each quarter's levers by startup (several startups)
 
     @property
     def multi_vendor(self) -> bool:
@@ -150,6 +157,8 @@ class EcosystemModel(mesa.Model):
         behavior, market = sc.partners.behavior, sc.market
         stream = partial(self.stream, t)
         recruitment, onboarding, mdf = {}, {}, {}
+        if self.multi_vendor:
+            self.lever_history.append(strategies.move(startups, t, self.lever_history, self.last))
         for v in startups:
             paying = c.active_mask(v.index)
             v.assess_stage(int(paying.sum()), float(c.contract_value[paying].sum()))
@@ -167,8 +176,7 @@ class EcosystemModel(mesa.Model):
         for v, effort in zip(startups, efforts, strict=True):
             mdf[v] = sales.run_mdf_campaigns(v, c, self.coverage)
             pushes.append(sales.partner_push(v, effort.engagement, mdf[v]))
-        adopters = sales.choose_adopters(c, self.coverage, startups, pushes, _cross_brand(market), stream("adopt"),
-                                         stream("choose"))
+        adopters = sales.choose_adopters(c, self.coverage, startups, pushes, market, stream("adopt"), stream("choose"))
         opened = [sales.open_opportunities(c, self.coverage, v, effort.engagement, push, adopting, sc, t,
                                            self._vendor_stream(t, v))
                   for v, effort, push, adopting in zip(startups, efforts, pushes, adopters, strict=True)]
@@ -215,11 +223,6 @@ class EcosystemModel(mesa.Model):
 def _direct_cover(spec) -> np.ndarray:
     """Share of each segment's accounts that are the vendor's direct named accounts."""
     return np.array([spec.company.direct_coverage.get(s, 0.0) for s in SEGMENTS])
-
-
-def _cross_brand(market) -> float:
-    """Cross-brand imitation (word of mouth that grows the category for every vendor)."""
-    return getattr(market.adoption, "cross_brand", 0.0)
 
 
 def _name_key(name: str) -> int:

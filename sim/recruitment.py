@@ -118,6 +118,8 @@ def vendor_outreach(partners: ag.PartnerPopulation, vendor, t: int, slot_draws: 
     if v.enforce_stage_gates:
         min_stage = np.array([MIN_STAGE_OF_TYPE[name] for name in PARTNER_TYPES])[p.type_index]
         eligible &= min_stage <= vendor.stage
+    if vendor.recruits is not None:
+        eligible &= np.isin(p.type_names, vendor.recruits)
     candidates = np.flatnonzero(eligible)
     slots = stochastic_round(v.partner_managers * v.outreach_per_manager * vendor.route_quality, slot_draws.scalar())
     everyone = np.arange(p.size)

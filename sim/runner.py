@@ -33,8 +33,8 @@ from sim.metrics import KEY_METRICS, summarise
 from sim.model import EcosystemModel
 from sim.scenario import Scenario, load_scenario, scenario_hash
 
-__all__ = ["RunResult", "run_scenario", "run_replication", "replication_rng", "write_run", "default_run_dir",
-           "format_summary"]
+__all__ = ["RunResult", "run_scenario", "run_replication", "replication_tables", "replication_rng", "write_run",
+           "default_run_dir", "format_summary"]
 
 @dataclass
 class RunResult:
@@ -46,6 +46,7 @@ class RunResult:
     manifest: dict
     path: Path | None = None
     scenario: Scenario | None = field(default=None, repr=False)
+    vendors: pd.DataFrame | None = None  # with several competing startups: one row per quarter and vendor
 
     def report(self) -> str:
         """A readable account: the key metrics' final-quarter means and 95% intervals."""
@@ -57,17 +58,22 @@ def replication_rng(seed: int, replication: int) -> np.random.Generator:
     return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(replication,)))
 
 
-def run_replication(scenario: Scenario, replication: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Run one replication and return its (quarterly, partners) tables."""
+def replication_tables(scenario: Scenario, replication: int) -> dict[str, pd.DataFrame]:
+    """Run one replication and return its tables (``quarterly``, ``partners``, and ``vendors`` with several)."""
     model = EcosystemModel(scenario, rng=replication_rng(scenario.simulation.seed, replication))
     for _ in range(scenario.simulation.quarters):
         model.step()
-    quarterly = model.recorder.quarterly_frame()
-    partners = model.recorder.partner_frame()
-    for frame in (quarterly, partners):
+    tables = model.tables()
+    for frame in tables.values():
         frame.insert(0, "replication", replication)
         frame.insert(1, "seed", scenario.simulation.seed)
-    return quarterly, partners
+    return tables
+
+
+def run_replication(scenario: Scenario, replication: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Run one replication and return its (quarterly, partners) tables."""
+    tables = replication_tables(scenario, replication)
+    return tables["quarterly"], tables["partners"]
 
 
 def _resolve(source, overrides, replications, seed, quarters) -> Scenario:
@@ -120,14 +126,15 @@ def run_scenario(
     tables = []
     with open_executor("processes" if workers > 1 and n > 1 else "serial", workers) as info, \
             tqdm(total=n, desc=scenario.name, unit="rep", disable=_quiet(progress), leave=False) as bar:
-        for table in info.executor.map(partial(run_replication, scenario), range(n)):
+        for table in info.executor.map(partial(replication_tables, scenario), range(n)):
             tables.append(table)
             bar.update()
-    quarterly = pd.concat([t[0] for t in tables], ignore_index=True)
-    partners = pd.concat([t[1] for t in tables], ignore_index=True)
+    joined = {name: pd.concat([t[name] for t in tables], ignore_index=True) for name in tables[0]}
+    quarterly = joined["quarterly"]
     summary = summarise(quarterly)
     manifest = build_manifest(scenario, started, time.perf_counter() - clock)
-    result = RunResult(quarterly, partners, summary, manifest, scenario=scenario)
+    result = RunResult(quarterly, joined["partners"], summary, manifest, scenario=scenario,
+                       vendors=joined.get("vendors"))
     if write:
         result.path = write_run(result, target or default_run_dir(scenario, started))
     return result
@@ -184,6 +191,8 @@ def write_run(result: RunResult, target: Path) -> Path:
     with atomic_directory(target) as tmp:
         result.quarterly.to_parquet(tmp / "quarterly.parquet", index=False)
         result.partners.to_parquet(tmp / "partners.parquet", index=False)
+        if result.vendors is not None:
+            result.vendors.to_parquet(tmp / "vendors.parquet", index=False)
         result.summary.to_csv(tmp / "summary.csv", index=False)
         write_json(tmp / "manifest.json", result.manifest)
     return target
