@@ -230,6 +230,34 @@ class CustomerPopulation:
         self.churn_multiplier[ids] = self.fit[ids]
         return ids
 
+    def switch(self, quarter: int, renewed: np.ndarray, switching_cost: float, draws: Draws) -> np.ndarray:
+        """Renewing customers that reconsider move to the vendor their peers use, with several vendors.
+
+        A renewing customer reconsiders with probability ``1 - switching_cost``; it then
+        picks a vendor in proportion to its peers who are each vendor's customers (as
+        of the last word-of-mouth count), and switches if that is another vendor. The
+        new vendor serves it directly from a new contract (no partner, no services).
+
+        Returns:
+            The ids of the customers who switched.
+        """
+        if self.vendors == 1 or renewed.size == 0:
+            return np.empty(0, dtype=np.int64)
+        peers = np.array([self.peer_adopted_share(renewed, v) for v in range(self.vendors)])
+        total = peers.sum(axis=0)
+        reconsider = (draws.uniform(renewed) >= switching_cost) & (total > 0)
+        cumulative = np.cumsum(peers, axis=0)
+        pick = (draws.uniform(renewed)[None, :] * total >= cumulative).sum(axis=0)
+        moved = reconsider & (np.minimum(pick, self.vendors - 1) != self.vendor[renewed])
+        ids = renewed[moved]
+        self.vendor[ids] = np.minimum(pick, self.vendors - 1)[moved]
+        self.start_quarter[ids] = quarter
+        self.partner[ids] = -1
+        self.channel[ids] = DIRECT
+        self.services[ids] = False
+        self.churn_multiplier[ids] = self.fit[ids]
+        return ids
+
     def renew(self, quarter: int, annual_churn: np.ndarray, expansion: float,
               draws: Draws, churn_enabled: bool) -> tuple[np.ndarray, np.ndarray]:
         """Annual renewals: customers at a contract anniversary renew or churn.

@@ -38,13 +38,14 @@ import pandas as pd
 
 from sim import sales, strategies
 from sim.activity import update_activity
-from sim.agents import PartnerPopulation
+from sim.agents import PARTNERED_STATES, PartnerPopulation
 from sim.customers import CustomerPopulation, Segments
 from sim.draws import Draws
 from sim.effort import split_effort, update_installed_share
 from sim.enablement import progress_ramp_and_certification, start_onboarding
 from sim.network import Coverage, coverage_matrix, peer_graph
 from sim.partner_types import SEGMENTS
+from sim.portfolio import settle_portfolios
 from sim.recorder import QuarterFlows, Recorder, partner_table, quarterly_table, vendor_table
 from sim.recruitment import recruit
 from sim.revenue import recognise
@@ -165,11 +166,13 @@ class EcosystemModel(mesa.Model):
             v.assess_routes(v.partners)
             progress_ramp_and_certification(v.partners, t)
             update_installed_share(v.partners, self.coverage, paying, v.index)
+        carried_offers = self._carried_offers()
         for v in startups:
-            recruitment[v] = recruit(v.partners, v, t, self._vendor_stream(t, v), behavior)
+            recruitment[v] = recruit(v.partners, v, t, self._vendor_stream(t, v), behavior, carried_offers[v.index])
         for v in startups:
             onboarding[v] = start_onboarding(v.partners, v, self._vendor_stream(t, v)("enablement_slots"))
-        efforts = split_effort(startups, self.rivals, behavior, market.services_ratio)
+        dropped = settle_portfolios(startups, behavior, market.services_ratio)
+        efforts = split_effort(startups, self.rivals, behavior, market.services_ratio, behavior.effort_inertia)
         renewals = sales.renew(c, self.churn_table, market, t, stream("renew"))
         first = sales.close(c, startups, t, stream("close"), stream("attach"))
         pushes = []
@@ -183,13 +186,26 @@ class EcosystemModel(mesa.Model):
         second = sales.close(c, startups, t, stream("close_again"), stream("attach_again"))  # zero-cycle deals
         for i, v in enumerate(startups):
             self.last[v.name] = self._settle(t, v, recruitment[v], onboarding[v], efforts[i], renewals[i],
-                                             (first[i], second[i]), mdf[v], opened[i])
+                                             (first[i], second[i]), mdf[v], opened[i], dropped[i])
         for v, recorder in zip(startups, self.recorders, strict=True):
             recorder.record(t, self.last[v.name], c, v)
         self.datacollector.collect(self)
 
+    def _carried_offers(self) -> list[np.ndarray | None]:
+        """For each startup, the best deal value among the other startups each partner carries (several only).
+
+        A prospect weighs a startup's offer against what it already carries
+        (:func:`sim.recruitment.acceptance_probability`).
+        """
+        if not self.multi_vendor:
+            return [None]
+        values = np.array([v.program.deal_value() for v in self.startups])
+        carried = np.array([v.partners.in_states(*PARTNERED_STATES) for v in self.startups])
+        held = np.where(carried, values, 0.0)
+        return [np.delete(held, k, axis=0).max(axis=0) for k in range(len(self.startups))]
+
     def _settle(self, t: int, v: VendorAgent, recruitment, onboarding, effort, renewals, closes, mdf,
-                opened) -> QuarterFlows:
+                opened, dropped: np.ndarray) -> QuarterFlows:
         """A vendor's revenue, payouts, partner activity and reviews; the customers of partners that left."""
         sc, c, p = self.config, self.customers, v.partners
         revenue = recognise(c, p.size, sc.market.services_ratio, v.index)
@@ -198,7 +214,7 @@ class EcosystemModel(mesa.Model):
                                    v.program.alignment_target(), sc.partners.behavior)
         review = review_partners(v.tiers, p, c, self.coverage.accounts, t, revenue, renewals, closes,
                                  v.program_spec.scorecard.exit_grace_quarters, v.index)
-        handover = sales.hand_over(c, np.concatenate([activity.left, review.exited]), v.index)
+        handover = sales.hand_over(c, np.concatenate([activity.left, review.exited, dropped]), v.index)
         return QuarterFlows(recruitment, onboarding, effort, renewals, closes, mdf, opened, revenue, payouts,
                             activity, review, handover)
 

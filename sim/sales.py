@@ -17,7 +17,7 @@ happened as records.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -36,10 +36,11 @@ BLOCK = 65_536  # customers per block in the adoption pass: its temporaries fit 
 
 @dataclass(frozen=True)
 class Renewals:
-    """Customers at a contract anniversary this quarter."""
+    """A vendor's customers at a contract anniversary this quarter."""
 
     renewed: np.ndarray  # customer ids
-    churned: np.ndarray  # customer ids
+    churned: np.ndarray  # customer ids that left the category
+    switched: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))  # ids lost to another vendor
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,9 @@ class Handover:
 def renew(customers: CustomerPopulation, churn: np.ndarray, market, t: int, draws: Draws) -> list[Renewals]:
     """Contracts at their anniversary renew (services-attached ones expand) or churn; one record per vendor.
 
+    With several vendors, some renewing customers switch vendor
+    (:meth:`sim.customers.CustomerPopulation.switch`).
+
     Args:
         customers: the customer population.
         churn: annual churn of each vendor's product per segment (vendors x segments).
@@ -104,7 +108,11 @@ def renew(customers: CustomerPopulation, churn: np.ndarray, market, t: int, draw
     renewed, churned = c.renew(t, churn, market.services_expansion, draws, market.churn)
     if c.vendors == 1:
         return [Renewals(renewed, churned)]
-    return [Renewals(renewed[c.vendor[renewed] == v], churned[c.vendor[churned] == v]) for v in range(c.vendors)]
+    was = c.vendor[renewed].copy()
+    switched = c.switch(t, renewed, market.switching_cost, draws)
+    stayed = ~np.isin(renewed, switched)
+    return [Renewals(renewed[(was == v) & stayed], churned[c.vendor[churned] == v], renewed[(was == v) & ~stayed])
+            for v in range(c.vendors)]
 
 
 def close(customers: CustomerPopulation, startups: list, t: int, close_draws: Draws,

@@ -78,7 +78,7 @@ def test_two_vendors_without_partners_follow_the_two_brand_diffusion_recursion()
     segment = {"smb": {"share": 1.0, "annual_contract_value": 30000, "sales_cycle_quarters": 0, "win_rate": 1.0,
                        "annual_churn": 0.0}}
     scenario = {"name": "two_brands", "simulation": {"quarters": 16, "replications": 4, "seed": 7},
-                "market": {"customers": 20000, "churn": False, "segments": segment,
+                "market": {"customers": 20000, "churn": False, "segments": segment, "switching_cost": 1.0,
                            "word_of_mouth": {"graph": "complete"}, "adoption": {"cross_brand": 0.05}},
                 "rivals": {"count": 0},
                 "vendors": [{"name": "a", "partner_managers": 0, "adoption": {"innovation": 0.01, "imitation": 0.3}},
@@ -129,3 +129,31 @@ def test_vendors_are_addressed_by_name_in_overrides():
 def test_a_vendors_scenario_refuses_the_one_startup_sections():
     with pytest.raises(sim.ScenarioError, match="move program into vendors"):
         sim.load_scenario({**duel(), "program": {"preset": "flat_margin"}})
+
+
+def test_a_full_line_card_means_dropping_a_startup():
+    """partners.<type>.portfolio_limit: taking one vendor can mean dropping another."""
+    limited = {t: {**spec, "portfolio_limit": 1} for t, spec in PARTNERS.items()}
+    result = run(duel(replications=2, quarters=10, partners=limited))
+    p = result.partners
+    carrying = p[p["state"].isin(["onboarding", "enabled", "certified", "active", "dormant"])]
+    assert carrying.groupby(["replication", "quarter", "partner_id"])["vendor"].nunique().max() == 1
+    unlimited = run(duel(replications=2, quarters=10)).partners
+    both = unlimited[unlimited["state"].isin(["onboarding", "enabled", "certified", "active", "dormant"])]
+    assert both.groupby(["replication", "quarter", "partner_id"])["vendor"].nunique().max() == 2
+
+
+def test_partners_drop_a_startup_whose_offer_trails_for_long():
+    stingy = {"program": {"incentives": {"margin_scale": 0.3}}}
+    partners = {**PARTNERS, "behavior": {"drop_threshold": 0.3, "drop_after_quarters": 2}}
+    result = run(duel(alpha=stingy, replications=3, quarters=12, partners=partners))
+    p = result.partners
+    left = p[p["state"] == "churned"].groupby("vendor")["partner_id"].nunique()
+    assert left.get("alpha", 0) > 2 * left.get("beta", 0)  # partners leave the stingy startup
+
+
+def test_renewing_customers_switch_to_the_vendor_their_peers_use():
+    cheap_switching = {"market": {"customers": 6000, "switching_cost": 0.0, "word_of_mouth": {"graph": "complete"}}}
+    switched = run(duel(replications=2, quarters=12, **cheap_switching)).vendors["customers_switched_out"].sum()
+    sticky = {"market": {"customers": 6000, "switching_cost": 1.0, "word_of_mouth": {"graph": "complete"}}}
+    assert switched > 0 and run(duel(replications=2, quarters=12, **sticky)).vendors["customers_switched_out"].sum() == 0

@@ -92,6 +92,10 @@ class Market(Strict):
                                                                    "price (relative to list) weighs on customers' "
                                                                    "choice: its adoption hazard x price^-elasticity "
                                                                    "(assumption).")
+    switching_cost: Share = Field(0.8, description="With several vendors: the share of renewing customers who "
+                                                   "never reconsider their vendor; the others switch with the "
+                                                   "probability that a peer-recommended vendor is another one "
+                                                   "(assumption: B2B switching costs are high).")
     churn: bool = Field(True, description="Whether customers churn at renewal (false for the Bass limit).")
     services_ratio: float = Field(0.5, ge=0, le=10, description="Partner services revenue per unit of contract "
                                                                  "value on services-attached deals (seed 002 "
