@@ -199,13 +199,25 @@ def write_run(result: RunResult, target: Path) -> Path:
 
 
 def format_summary(manifest: dict, summary: pd.DataFrame) -> str:
-    """A readable table: final-quarter mean and 95% interval of the key metrics, and the flywheel."""
-    s = summary
-    final = s[s["statistic"] == "final_quarter"].set_index("metric")
+    """A readable table: final-quarter mean and 95% interval of the key metrics, and the flywheel.
+
+    With several startups (a ``vendor`` column), one table per startup, with its market share.
+    """
     m = manifest
-    lines = [f"{m['scenario_name']}: {m['replications']} replications x {m['quarters']} quarters, seed {m['seed']} "
-             f"({m['wall_seconds']:.1f} s)",
-             f"Final quarter (Q{m['quarters']}), mean and 95% interval across replications:",
+    header = (f"{m['scenario_name']}: {m['replications']} replications x {m['quarters']} quarters, seed {m['seed']} "
+              f"({m['wall_seconds']:.1f} s)")
+    if "vendor" not in summary:
+        return "\n".join([header, *_summary_lines(m, summary)])
+    lines = [header]
+    for vendor, rows in summary.groupby("vendor", sort=True):
+        lines += ["", f"{vendor}:", *_summary_lines(m, rows)]
+    return "\n".join(lines)
+
+
+def _summary_lines(m: dict, s: pd.DataFrame) -> list[str]:
+    """The key metrics' table and the flywheel line of one summary (one vendor's)."""
+    final = s[s["statistic"] == "final_quarter"].set_index("metric")
+    lines = [f"Final quarter (Q{m['quarters']}), mean and 95% interval across replications:",
              f"  {'metric':<28}{'mean':>14}   {'95% interval':<28}"]
     for metric in KEY_METRICS:
         if metric in final.index:
@@ -216,4 +228,4 @@ def format_summary(manifest: dict, summary: pd.DataFrame) -> str:
     reached = int(fly["replications"])
     when = f"Q{fly['mean']:.1f} on average" if reached else "not reached"
     lines.append(f"  partner-led revenue > 50% of revenue: {when} ({reached}/{m['replications']} replications)")
-    return "\n".join(lines)
+    return lines
