@@ -34,8 +34,8 @@ from sim.metrics import KEY_METRICS, summarise
 from sim.model import EcosystemModel
 from sim.scenario import Scenario, load_scenario, scenario_hash
 
-__all__ = ["RunResult", "run_scenario", "run_replication", "replication_rng", "write_run", "default_run_dir",
-           "format_summary"]
+__all__ = ["RunResult", "run_scenario", "run_replication", "replication_tables", "replication_rng", "write_run",
+           "default_run_dir", "format_summary"]
 
 @dataclass
 class RunResult:
@@ -47,6 +47,7 @@ class RunResult:
     manifest: dict
     path: Path | None = None
     scenario: Scenario | None = field(default=None, repr=False)
+    vendors: pd.DataFrame | None = None  # with several competing startups: one row per quarter and vendor
 
     def report(self) -> str:
         """A readable account: the key metrics' final-quarter means and 95% intervals."""
@@ -58,9 +59,9 @@ def replication_rng(seed: int, replication: int) -> np.random.Generator:
     return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(replication,)))
 
 
-def run_replication(scenario: Scenario, replication: int,
-                    observe: Callable[[EcosystemModel], None] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Run one replication and return its (quarterly, partners) tables.
+def replication_tables(scenario: Scenario, replication: int,
+                       observe: Callable[[EcosystemModel], None] | None = None) -> dict[str, pd.DataFrame]:
+    """Run one replication and return its tables (``quarterly``, ``partners``, and ``vendors`` with several).
 
     Args:
         scenario: the validated scenario.
@@ -73,12 +74,18 @@ def run_replication(scenario: Scenario, replication: int,
         model.step()
         if observe is not None:
             observe(model)
-    quarterly = model.recorder.quarterly_frame()
-    partners = model.recorder.partner_frame()
-    for frame in (quarterly, partners):
+    tables = model.tables()
+    for frame in tables.values():
         frame.insert(0, "replication", replication)
         frame.insert(1, "seed", scenario.simulation.seed)
-    return quarterly, partners
+    return tables
+
+
+def run_replication(scenario: Scenario, replication: int,
+                    observe: Callable[[EcosystemModel], None] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Run one replication and return its (quarterly, partners) tables; ``observe`` as in :func:`replication_tables`."""
+    tables = replication_tables(scenario, replication, observe)
+    return tables["quarterly"], tables["partners"]
 
 
 def _resolve(source, overrides, replications, seed, quarters) -> Scenario:
@@ -131,14 +138,15 @@ def run_scenario(
     tables = []
     with open_executor("processes" if workers > 1 and n > 1 else "serial", workers) as info, \
             tqdm(total=n, desc=scenario.name, unit="rep", disable=_quiet(progress), leave=False) as bar:
-        for table in info.executor.map(partial(run_replication, scenario), range(n)):
+        for table in info.executor.map(partial(replication_tables, scenario), range(n)):
             tables.append(table)
             bar.update()
-    quarterly = pd.concat([t[0] for t in tables], ignore_index=True)
-    partners = pd.concat([t[1] for t in tables], ignore_index=True)
+    joined = {name: pd.concat([t[name] for t in tables], ignore_index=True) for name in tables[0]}
+    quarterly = joined["quarterly"]
     summary = summarise(quarterly)
     manifest = build_manifest(scenario, started, time.perf_counter() - clock)
-    result = RunResult(quarterly, partners, summary, manifest, scenario=scenario)
+    result = RunResult(quarterly, joined["partners"], summary, manifest, scenario=scenario,
+                       vendors=joined.get("vendors"))
     if write:
         result.path = write_run(result, target or default_run_dir(scenario, started))
     return result
@@ -195,19 +203,33 @@ def write_run(result: RunResult, target: Path) -> Path:
     with atomic_directory(target) as tmp:
         result.quarterly.to_parquet(tmp / "quarterly.parquet", index=False)
         result.partners.to_parquet(tmp / "partners.parquet", index=False)
+        if result.vendors is not None:
+            result.vendors.to_parquet(tmp / "vendors.parquet", index=False)
         result.summary.to_csv(tmp / "summary.csv", index=False)
         write_json(tmp / "manifest.json", result.manifest)
     return target
 
 
 def format_summary(manifest: dict, summary: pd.DataFrame) -> str:
-    """A readable table: final-quarter mean and 95% interval of the key metrics, and the flywheel."""
-    s = summary
-    final = s[s["statistic"] == "final_quarter"].set_index("metric")
+    """A readable table: final-quarter mean and 95% interval of the key metrics, and the flywheel.
+
+    With several startups (a ``vendor`` column), one table per startup, with its market share.
+    """
     m = manifest
-    lines = [f"{m['scenario_name']}: {m['replications']} replications x {m['quarters']} quarters, seed {m['seed']} "
-             f"({m['wall_seconds']:.1f} s)",
-             f"Final quarter (Q{m['quarters']}), mean and 95% interval across replications:",
+    header = (f"{m['scenario_name']}: {m['replications']} replications x {m['quarters']} quarters, seed {m['seed']} "
+              f"({m['wall_seconds']:.1f} s)")
+    if "vendor" not in summary:
+        return "\n".join([header, *_summary_lines(m, summary)])
+    lines = [header]
+    for vendor, rows in summary.groupby("vendor", sort=True):
+        lines += ["", f"{vendor}:", *_summary_lines(m, rows)]
+    return "\n".join(lines)
+
+
+def _summary_lines(m: dict, s: pd.DataFrame) -> list[str]:
+    """The key metrics' table and the flywheel line of one summary (one vendor's)."""
+    final = s[s["statistic"] == "final_quarter"].set_index("metric")
+    lines = [f"Final quarter (Q{m['quarters']}), mean and 95% interval across replications:",
              f"  {'metric':<28}{'mean':>14}   {'95% interval':<28}"]
     for metric in KEY_METRICS:
         if metric in final.index:
@@ -218,4 +240,4 @@ def format_summary(manifest: dict, summary: pd.DataFrame) -> str:
     reached = int(fly["replications"])
     when = f"Q{fly['mean']:.1f} on average" if reached else "not reached"
     lines.append(f"  partner-led revenue > 50% of revenue: {when} ({reached}/{m['replications']} replications)")
-    return "\n".join(lines)
+    return lines

@@ -50,16 +50,25 @@ def _default_segments() -> dict[str, Segment]:
 
 
 class Adoption(Strict):
-    """Per-quarter Bass coefficients for the focal vendor's category.
+    """Per-quarter Bass adoption coefficients.
 
-    ``innovation`` (p) is the hazard from the vendor's own marketing; ``imitation`` (q)
-    multiplies the share of a customer's peers who already use the product (Bass 1969).
-    Defaults are the mean annual coefficients of Sultan, Farley & Lehmann's (1990)
-    meta-analysis of 213 Bass applications (p = 0.03, q = 0.38) divided by four.
+    ``innovation`` (p) is the adoption hazard from the vendor's own marketing;
+    ``imitation`` (q) multiplies the share of a customer's peers who already use the
+    product (Bass 1969). They describe adoption itself: a prospect enters a buying
+    process with the adoption hazard divided by the win rate, so the published
+    coefficients keep their meaning (:func:`sim.deals.adoption_hazard`). Defaults are
+    the mean annual coefficients of Sultan, Farley & Lehmann's (1990) meta-analysis of
+    213 Bass applications (p = 0.03, q = 0.38) divided by four. ``cross_brand`` is word
+    of mouth from other vendors' customers, which grows the category for every vendor
+    (Libai, Muller & Peres 2009, Journal of Marketing 73(3)); it matters only when
+    several startups compete.
     """
 
-    innovation: Rate = Field(0.0075, description="Bass p per quarter: hazard from vendor marketing.")
-    imitation: Rate = Field(0.095, description="Bass q per quarter: hazard per unit share of adopted peers.")
+    innovation: Rate = Field(0.0075, description="Bass p per quarter: adoption hazard from vendor marketing.")
+    imitation: Rate = Field(0.095, description="Bass q per quarter: adoption hazard per unit share of peers who "
+                                               "are the vendor's customers (within-brand).")
+    cross_brand: Rate = Field(0.0, description="Adoption hazard per unit share of peers who are another vendor's "
+                                               "customers (cross-brand word of mouth; several vendors only).")
 
 
 class WordOfMouth(Strict):
@@ -79,6 +88,14 @@ class Market(Strict):
         default_factory=_default_segments)
     adoption: Adoption = Field(default_factory=Adoption)
     word_of_mouth: WordOfMouth = Field(default_factory=WordOfMouth)
+    price_elasticity: float = Field(1.0, ge=0, le=10, description="With several vendors: how much a vendor's "
+                                                                   "price (relative to list) weighs on customers' "
+                                                                   "choice: its adoption hazard x price^-elasticity "
+                                                                   "(assumption).")
+    switching_cost: Share = Field(0.8, description="With several vendors: the share of renewing customers who "
+                                                   "never reconsider their vendor; the others switch with the "
+                                                   "probability that a peer-recommended vendor is another one "
+                                                   "(assumption: B2B switching costs are high).")
     churn: bool = Field(True, description="Whether customers churn at renewal (false for the Bass limit).")
     services_ratio: float = Field(0.5, ge=0, le=10, description="Partner services revenue per unit of contract "
                                                                  "value on services-attached deals (seed 002 "
