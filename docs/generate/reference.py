@@ -123,13 +123,15 @@ def _default(prop: dict, path: str, defaults: dict | None, required: bool) -> st
     return "" if isinstance(value, dict) else f"`{json.dumps(value)}`"
 
 
-def _refs(prop: dict) -> list[str]:
-    """The definitions a property's value (or its items, or mapped values) refer to."""
-    found = []
-    for node in (prop, prop.get("items", {}), prop.get("additionalProperties") or {}):
-        if isinstance(node, dict):
-            found += [n["$ref"] for n in [node, *node.get("anyOf", [])] if isinstance(n, dict) and "$ref" in n]
-    return [ref.split("/")[-1] for ref in found]
+def _section(prop: dict) -> tuple[str | None, str]:
+    """The section definition a property's value refers to, and how: ``"one"``, ``"list"`` or ``"map"``."""
+    for node in (prop, *prop.get("anyOf", [])):
+        for container, child in (("one", node), ("list", node.get("items")), ("map", node.get("additionalProperties"))):
+            if isinstance(child, dict):
+                for option in (child, *child.get("anyOf", [])):
+                    if "$ref" in option:
+                        return option["$ref"].split("/")[-1], container
+    return None, "one"
 
 
 def schema_rows(schema: dict, defaults: dict | None = None) -> list[list[str]]:
@@ -157,16 +159,16 @@ def schema_rows(schema: dict, defaults: dict | None = None) -> list[list[str]]:
                 done.add(ref)
                 key = "<" + "|".join(shared[ref]) + ">"
             path = f"{prefix}{key}"
-            definition = defs.get(_refs(prop)[0], {}) if _refs(prop) else {}
+            name, container = _section(prop)
+            definition = defs.get(name, {})
             description = prop.get("description") or definition.get("description", "")
             required = key in node.get("required", []) and ref not in shared
             rows.append([f"`{path}`", _type(prop, defs), _default(prop, path, defaults, required), _range(prop),
                          _cell(description)])
             if definition:
-                value = prop.get("additionalProperties")
-                names = (value and prop.get("propertyNames", {}).get("enum")) or None
-                child = f"{path}[]." if prop.get("type") == "array" or "items" in prop else \
-                    f"{path}.<{'|'.join(names)}>." if names else f"{path}.<name>." if value else f"{path}."
+                names = prop.get("propertyNames", {}).get("enum")
+                child = {"list": f"{path}[].", "map": f"{path}.<{'|'.join(names or ['name'])}>.",
+                         "one": f"{path}."}[container]
                 walk(definition, child)
 
     walk(schema, "")
