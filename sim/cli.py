@@ -52,6 +52,16 @@ def build_parser() -> argparse.ArgumentParser:
     _add_run_options(run, "simulation.replications", "simulation.seed", "simulation.quarters", "run directory")
     run.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY.PATH=VALUE",
                      help="override any scenario key, e.g. --set partners.var.margin=0.25 (repeatable)")
+    run.add_argument("--export-graph", action="store_true",
+                     help="also write the ecosystem of the first replication as GraphML (Gephi, Cytoscape, "
+                          "networkx) into graphs/ of the run directory")
+    run.add_argument("--graph-quarters", type=_quarters, metavar="Q,Q", help="quarters to export, e.g. 4,8,12 "
+                                                                             "(default: the last; implies "
+                                                                             "--export-graph)")
+    run.add_argument("--graph-customers", choices=("aggregate", "individual"),
+                     help="customers as one node per serving partner and segment (aggregate, the default) or one "
+                          "node per customer, with the word-of-mouth graph (individual, small runs; implies "
+                          "--export-graph)")
     run.set_defaults(handler=_cmd_run)
 
     validate = sub.add_parser("validate", help="check a scenario file without running it")
@@ -59,16 +69,24 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY.PATH=VALUE")
     validate.set_defaults(handler=_cmd_validate)
 
-    compare = sub.add_parser("compare", help="compare incentive designs on common random numbers "
-                                             "(experiments/*.yaml, kind: compare)",
-                             description="Run every arm of an experiment file on the same replication seeds "
-                                         "(common random numbers); write one run directory per arm, "
-                                         "comparison.csv (per metric and arm vs. the first arm: mean difference, "
-                                         "paired 95% interval, relative change, n), values.csv and "
-                                         "experiment.json; print which arm wins on which metric.")
-    compare.add_argument("experiment", type=Path, help="experiment YAML file (see experiments/)")
-    _add_run_options(compare, "the experiment's replications", "the experiment's seed",
-                     "the experiment's horizon", "result directory")
+    compare = sub.add_parser("compare", help="compare incentive designs or whole strategies on common random "
+                                             "numbers (an experiment file, or two or more scenario files)",
+                             description="Run every arm of an experiment file (kind: compare), or each of two or "
+                                         "more scenario files as an arm, on the same replication seeds (common "
+                                         "random numbers); write one run directory per arm, comparison.csv (per "
+                                         "metric and arm vs. the first arm: mean difference, paired 95% interval, "
+                                         "relative change, n), values.csv and experiment.json; print which arm "
+                                         "wins on which metric and a summary.")
+    compare.add_argument("sources", type=Path, nargs="+", metavar="FILE",
+                         help="one experiment YAML file (see experiments/), or two or more scenario YAML files "
+                              "(see scenarios/), told apart by their content")
+    _add_run_options(compare, "the experiment's replications (scenario files: 20)",
+                     "the experiment's seed (scenario files: 0)",
+                     "the experiment's horizon (needed when the scenarios' horizons differ)", "result directory")
+    compare.add_argument("--metrics", type=lambda text: [m for m in text.split(",") if m], action="extend",
+                         metavar="NAME,NAME", help="quarterly columns to compare, replacing the experiment's "
+                                                   "(scenario files default to revenue by route, ARR, customers, "
+                                                   "partners, ecosystem contribution and program cost)")
     compare.set_defaults(handler=_cmd_compare)
 
     sweep = sub.add_parser("sweep", help="run a parameter sweep file (experiments/*.yaml, kind: sweep)",
@@ -121,13 +139,33 @@ def _show(text: str, path: Path, report: bool) -> int:
     return EXIT_OK
 
 
+def _quarters(text: str) -> list[int]:
+    """``4,8,12`` as a list of quarters (argparse type)."""
+    try:
+        return [int(q) for q in text.split(",") if q.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected quarters such as 4,8,12, got {text!r}") from None
+
+
 def _cmd_run(args) -> int:
     from sim.runner import run_scenario
-    from sim.scenario import parse_overrides
+    from sim.scenario import load_scenario, parse_overrides
 
-    result = run_scenario(args.scenario, parse_overrides(args.overrides), replications=args.replications,
-                          seed=args.seed, quarters=args.quarters, out=args.out, workers=args.workers)
-    return _show(result.report(), result.path, args.report)
+    overrides = parse_overrides(args.overrides)
+    graphs = args.export_graph or args.graph_quarters is not None or args.graph_customers is not None
+    customers = args.graph_customers or "aggregate"
+    if graphs:  # refuse a bad export before the run, not after it
+        from sim.graph_export import check_export, export_graphs
+
+        horizon = {"simulation.quarters": args.quarters} if args.quarters is not None else {}
+        check_export(load_scenario(args.scenario, {**overrides, **horizon}), args.graph_quarters, customers)
+    result = run_scenario(args.scenario, overrides, replications=args.replications, seed=args.seed,
+                          quarters=args.quarters, out=args.out, workers=args.workers)
+    code = _show(result.report(), result.path, args.report)
+    if graphs:
+        for path in export_graphs(result.path, args.graph_quarters, customers=customers):
+            print(f"Graph: {path}")
+    return code
 
 
 def _cmd_validate(args) -> int:
@@ -167,8 +205,8 @@ def _cmd_app(args) -> int:
 def _cmd_compare(args) -> int:
     from sim.experiments import compare
 
-    result = compare(args.experiment, replications=args.replications, seed=args.seed, quarters=args.quarters,
-                     out=args.out, workers=args.workers)
+    result = compare(args.sources, replications=args.replications, seed=args.seed, quarters=args.quarters,
+                     metrics=args.metrics, out=args.out, workers=args.workers)
     return _show(result.report(), result.path, args.report)
 
 

@@ -16,6 +16,7 @@ import platform
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import partial
@@ -58,11 +59,21 @@ def replication_rng(seed: int, replication: int) -> np.random.Generator:
     return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(replication,)))
 
 
-def replication_tables(scenario: Scenario, replication: int) -> dict[str, pd.DataFrame]:
-    """Run one replication and return its tables (``quarterly``, ``partners``, and ``vendors`` with several)."""
+def replication_tables(scenario: Scenario, replication: int,
+                       observe: Callable[[EcosystemModel], None] | None = None) -> dict[str, pd.DataFrame]:
+    """Run one replication and return its tables (``quarterly``, ``partners``, and ``vendors`` with several).
+
+    Args:
+        scenario: the validated scenario.
+        replication: which replication (its seed is child ``replication`` of the root seed).
+        observe: called with the model after every quarter (``model.steps`` is the
+            quarter), to read state the tables do not keep; it must not change the model.
+    """
     model = EcosystemModel(scenario, rng=replication_rng(scenario.simulation.seed, replication))
     for _ in range(scenario.simulation.quarters):
         model.step()
+        if observe is not None:
+            observe(model)
     tables = model.tables()
     for frame in tables.values():
         frame.insert(0, "replication", replication)
@@ -70,9 +81,10 @@ def replication_tables(scenario: Scenario, replication: int) -> dict[str, pd.Dat
     return tables
 
 
-def run_replication(scenario: Scenario, replication: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Run one replication and return its (quarterly, partners) tables."""
-    tables = replication_tables(scenario, replication)
+def run_replication(scenario: Scenario, replication: int,
+                    observe: Callable[[EcosystemModel], None] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Run one replication and return its (quarterly, partners) tables; ``observe`` as in :func:`replication_tables`."""
+    tables = replication_tables(scenario, replication, observe)
     return tables["quarterly"], tables["partners"]
 
 

@@ -9,7 +9,7 @@ the interactive page and notebooks that ask for a picture::
 Every function returns a :class:`matplotlib.figure.Figure`.
 """
 
-from sim.plots.compare import arm_timeseries, forest_plot
+from sim.plots.compare import arm_timeseries, flywheel_by_arm, forest_plot
 from sim.plots.network import graph_at_quarter, network_picture
 from sim.plots.run import (
     arr_and_customers,
@@ -29,6 +29,7 @@ __all__ = [
     "arr_and_customers",
     "customer_flows",
     "flywheel",
+    "flywheel_by_arm",
     "forest_plot",
     "graph_at_quarter",
     "grid_heatmap",
