@@ -34,7 +34,7 @@ from core import (
     table,
     with_interval,
 )
-from matplotlib.ticker import NullLocator
+from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter, NullLocator
 
 TITLE = "Case studies"
 QUARTERS = (4, 8, 12)
@@ -171,6 +171,9 @@ def _figures(section: Section, settings: Settings, stories: dict[str, pd.DataFra
             axes[1].plot(MULTIPLIERS, [counts[m] for m in MULTIPLIERS], marker="o", label=f"{name}: {_short(key)}")
     axes[1].set(xscale="log", yscale="log", xlabel="setting multiplier", ylabel=f"partners at Q{SENSITIVITY_QUARTER}")
     axes[1].xaxis.set_minor_locator(NullLocator())
+    axes[1].yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+    axes[1].yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    axes[1].yaxis.set_minor_formatter(NullFormatter())
     axes[1].set_xticks(MULTIPLIERS, [f"×{m:g}" for m in MULTIPLIERS])
     axes[1].legend(fontsize=6, loc="center left", bbox_to_anchor=(1.0, 0.5))
     section.add(save_figure(fig, settings, "case_studies", "Left: partners partnered per case study (mean, 95% "

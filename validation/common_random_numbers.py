@@ -73,8 +73,10 @@ def common_random_numbers_section(settings: Settings, results: dict[str, sim.Com
     section.add(save_figure(fig, settings, "common_random_numbers", "How many times smaller the variance of paired "
                                                                     "differences is on common random numbers."))
     spread = np.array(list(finite.values()))
+    exact = len(ratios) - len(finite)
     section.judge(Verdict("common random numbers reduce the variance of paired differences",
                           HOLDS if (spread > 1).all() else WEAK,
                           f"variance {number(spread.min(), 1)}-{number(spread.max(), 1)}× smaller over "
-                          f"{len(finite)} metrics ({len(ratios) - len(finite)} with no variance at all when paired)."))
+                          f"{len(finite)} metrics" + (f"; {exact} more with no variance at all when paired" if exact
+                                                      else "") + "."))
     return section
