@@ -157,3 +157,26 @@ def test_renewing_customers_switch_to_the_vendor_their_peers_use():
     switched = run(duel(replications=2, quarters=12, **cheap_switching)).vendors["customers_switched_out"].sum()
     sticky = {"market": {"customers": 6000, "switching_cost": 1.0, "word_of_mouth": {"graph": "complete"}}}
     assert switched > 0 and run(duel(replications=2, quarters=12, **sticky)).vendors["customers_switched_out"].sum() == 0
+
+
+def test_run_report_shows_the_startups_head_to_head(tmp_path):
+    from sim.report import build_report
+
+    result = sim.run_scenario(duel(replications=2, quarters=6), out=tmp_path / "run", progress=False)
+    assert (result.path / "vendors.parquet").exists()
+    html = build_report(result.path).read_text()
+    assert "Market share and partner effort" in html and "Shared partners" in html
+    assert "<h3>alpha</h3>" in html and "<h3>beta</h3>" in html
+
+
+def test_compare_reports_each_startups_outcome(tmp_path):
+    experiment = {"kind": "compare", "name": "duel_margin", "scenario": duel(replications=2, quarters=6),
+                  "replications": 3, "quarters": 6, "seed": 3,
+                  "metrics": ["customers@alpha", "customers@beta", "program_cost@beta"],
+                  "arms": [{"name": "even"}, {"name": "beta_pays", "set": {"vendors.beta.program.incentives.margin_scale": 1.5}}]}
+    result = sim.compare(experiment, write=False, progress=False)
+    assert set(result.comparison["metric"]) == {"customers@alpha", "customers@beta", "program_cost@beta"}
+    cost = result.comparison.set_index("metric").loc["program_cost@beta"]
+    assert cost["mean_difference"] > 0
+    with pytest.raises(sim.ScenarioError, match="name one, e.g. 'customers@alpha'"):
+        sim.compare({**experiment, "metrics": ["customers"]}, write=False, progress=False)

@@ -74,7 +74,8 @@ WORLD_KEYS = ("market.customers", "market.segments.*.share", "vendor.direct_cove
 class MetricSpec(Strict):
     """One metric to compare: a quarterly column (or a ratio of two) reduced per replication."""
 
-    name: str = Field(description="A quarterly.parquet column, or the label of a ratio.")
+    name: str = Field(description="A quarterly.parquet column, or the label of a ratio; with several startups, "
+                                  "'column@vendor' (e.g. revenue@ours) reads that startup's rows.")
     statistic: Literal["final", "total", "mean"] | None = Field(
         None, description="final: last quarter; total: sum over quarters; mean: mean over quarters "
                           "(default: total for flows, final for stocks).")
@@ -90,21 +91,31 @@ class MetricSpec(Strict):
         return self
 
     @property
+    def column(self) -> str:
+        """The quarterly column (or ratio label) without its ``@vendor``."""
+        return self.name.partition("@")[0]
+
+    @property
+    def vendor(self) -> str | None:
+        """The startup whose rows the metric reads (``None``: the only one)."""
+        return self.name.partition("@")[2] or None
+
+    @property
     def reduction(self) -> str:
         """How the metric is reduced per replication."""
         if self.ratio is not None:
             return "ratio"
-        return self.statistic or ("total" if self.name in FLOWS else "final")
+        return self.statistic or ("total" if self.column in FLOWS else "final")
 
     @property
     def direction(self) -> str:
         """``higher`` or ``lower``: which way is better."""
-        lower = self.name in LOWER_IS_BETTER or self.name.startswith("payout_")
+        lower = self.column in LOWER_IS_BETTER or self.column.startswith("payout_")
         return self.better or ("lower" if lower else "higher")
 
     def columns(self) -> tuple[str, ...]:
         """The quarterly columns the metric reads."""
-        return self.ratio if self.ratio is not None else (self.name,)
+        return self.ratio if self.ratio is not None else (self.column,)
 
 
 class Arm(Strict):
@@ -297,8 +308,23 @@ def load_experiment(source: str | Path | dict | Sequence[str | Path | dict], *,
         scenarios[arm.name] = _arm_scenario(spec, arm, label, own)
     _check_horizons(spec, label, scenarios)
     metric_specs = spec.metric_specs()
+    _check_vendors(metric_specs, label, scenarios)
     _check_metrics(metric_specs, label, scenarios)
     return Experiment(spec, label, scenarios, metric_specs)
+
+
+def _check_vendors(metrics: list[MetricSpec], label: str, scenarios: dict[str, Scenario]) -> None:
+    """With several startups every metric names one (``column@vendor``) that every arm has."""
+    names = {arm: sorted(v.name for v in s.vendors) if s.vendors else None for arm, s in scenarios.items()}
+    several = sorted({n for arm_names in names.values() if arm_names for n in arm_names})
+    for i, metric in enumerate(metrics):
+        if several and metric.vendor is None:
+            raise ScenarioError(f"{label}: metrics[{i}]: '{metric.name}': the scenarios have several startups; "
+                                f"name one, e.g. '{metric.name}@{several[0]}' (startups: {', '.join(several)})")
+        missing = [arm for arm, arm_names in names.items() if metric.vendor and metric.vendor not in (arm_names or [])]
+        if missing:
+            raise ScenarioError(f"{label}: metrics[{i}]: '{metric.name}': arm(s) {', '.join(missing)} have no "
+                                f"startup '{metric.vendor}' (startups: {', '.join(several) or 'none'})")
 
 
 def _leaves(data: Any, prefix: str = "") -> dict[str, str]:

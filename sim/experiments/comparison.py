@@ -68,15 +68,18 @@ class Comparison:
 def reduce_metric(quarterly: pd.DataFrame, metric: MetricSpec) -> pd.Series:
     """One value per replication: the metric's final, total, mean or ratio of totals.
 
-    A ``tier_<name>`` count of a tier the arm does not have is 0.
+    A ``tier_<name>`` count of a tier the arm does not have is 0; a ``column@vendor``
+    metric reads that startup's rows.
     """
+    if metric.vendor is not None:
+        quarterly = quarterly[quarterly["vendor"] == metric.vendor]
     absent = {c: 0 for c in metric.columns() if c.startswith("tier_") and c not in quarterly}
     by_rep = quarterly.assign(**absent).sort_values("quarter").groupby("replication")
     how = metric.reduction
     if how == "ratio":
         num, den = (by_rep[c].sum() for c in metric.ratio)
         return num / den.where(den != 0)
-    column = by_rep[metric.name]
+    column = by_rep[metric.column]
     return {"final": column.last, "total": column.sum, "mean": column.mean}[how]()
 
 

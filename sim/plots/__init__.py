@@ -10,6 +10,7 @@ Every function returns a :class:`matplotlib.figure.Figure`.
 """
 
 from sim.plots.compare import arm_timeseries, flywheel_by_arm, forest_plot
+from sim.plots.competition import market_share, partner_overlap, vendor_growth
 from sim.plots.network import graph_at_quarter, network_picture
 from sim.plots.run import (
     arr_and_customers,
@@ -34,12 +35,15 @@ __all__ = [
     "graph_at_quarter",
     "grid_heatmap",
     "lorenz_curve",
+    "market_share",
     "network_picture",
     "partner_funnel",
+    "partner_overlap",
     "response",
     "revenue_by_source",
     "revenue_concentration",
     "scorecard_heatmap",
     "sensitivity_indices",
     "tiers_and_rag",
+    "vendor_growth",
 ]
