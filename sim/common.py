@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import itertools
 import json
 import os
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -22,8 +24,9 @@ from pydantic import BaseModel, ConfigDict
 
 from sim.errors import ScenarioError
 
-__all__ = ["NAME_PATTERN", "RESULTS_ROOT", "Strict", "atomic_directory", "atomic_file", "content_hash",
-           "package_version", "read_mapping", "read_yaml_mapping", "write_json"]
+__all__ = ["NAME_PATTERN", "RESULTS_ROOT", "Strict", "atomic_directory", "atomic_file", "claim_directory",
+           "content_hash", "package_version", "read_mapping", "read_yaml_mapping", "release_directory", "result_stem",
+           "staging_dir", "sync_directory", "write_json"]
 
 # Names of scenarios, experiments, arms and sweeps: they become directory names.
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
@@ -100,42 +103,140 @@ def package_version(package: str = "ecosim") -> str | None:
         return None
 
 
+def staging_dir(target: Path) -> Path:
+    """The hidden directory a result directory is built in: ``.<name>.partial`` beside it.
+
+    Whoever creates it owns the name ``target`` (:func:`claim_directory`), so two
+    processes never write the same result directory.
+    """
+    target = Path(target)
+    return target.parent / f".{target.name}.partial"
+
+
+def result_stem(started: datetime, fingerprint: str) -> str:
+    """The default name of a result directory: ``<UTC time to the second>-<first 8 of the hash>``."""
+    return f"{started:%Y%m%dT%H%M%SZ}-{fingerprint[:8]}"
+
+
+def claim_directory(target: Path, unique: bool = False) -> Path:
+    """Claim a result directory before the work that fills it, by creating its staging directory.
+
+    ``mkdir`` is atomic: of several processes claiming one name, exactly one succeeds.
+    A default name (``unique``) that is taken gets the first free suffix ``-2``,
+    ``-3``, ...; a name the user chose (``--out``) is refused instead.
+
+    Args:
+        target: the result directory to create.
+        unique: pick the first free name ``target``, ``target-2``, ... instead of refusing.
+
+    Returns:
+        The claimed target (its staging directory, :func:`staging_dir`, now exists).
+
+    Raises:
+        ScenarioError: ``target`` is a file, a non-empty directory, cannot be created, or
+            (not ``unique``) another process is writing it.
+    """
+    target = Path(target)
+    for n in itertools.count(1):
+        candidate = target if n == 1 else target.with_name(f"{target.name}-{n}")
+        if not unique:
+            _check_free(candidate)
+        try:
+            staging_dir(candidate).parent.mkdir(parents=True, exist_ok=True)
+            staging_dir(candidate).mkdir()
+        except FileExistsError:
+            if unique:
+                continue
+            raise ScenarioError(f"--out {candidate}: another process is writing there (or an interrupted one left "
+                                f"{staging_dir(candidate)}; delete it to start over)") from None
+        except OSError as exc:
+            raise ScenarioError(f"--out {candidate}: cannot create it ({exc.strerror})") from None
+        if unique and candidate.exists():  # a finished result took the name before this claim
+            staging_dir(candidate).rmdir()
+            continue
+        return candidate
+
+
+def _check_free(target: Path) -> None:
+    """Refuse a chosen result directory that is a file or holds something."""
+    if target.is_file() or (target.exists() and not target.is_dir()):
+        raise ScenarioError(f"--out {target}: is a file, not a directory; give the path of a directory to create")
+    if target.is_dir() and any(target.iterdir()):
+        raise ScenarioError(f"--out {target}: directory exists and is not empty; choose a new one")
+
+
+def release_directory(target: Path) -> None:
+    """Give up a claimed result directory: remove its staging directory and what is in it."""
+    shutil.rmtree(staging_dir(target), ignore_errors=True)
+
+
 @contextmanager
 def atomic_directory(target: Path, staging: Path | None = None) -> Iterator[Path]:
-    """Yield an empty staging directory that becomes ``target`` in one rename when the block ends.
+    """Yield a staging directory that becomes ``target`` in one rename when the block ends.
 
-    A result directory therefore only ever appears complete. An empty ``target`` (one
-    the caller made) is replaced; if the block raises, the staging directory is removed
-    and ``target`` is left as it was.
+    A result directory therefore only ever appears complete. The staging directory is
+    the claim of :func:`claim_directory` (created here if the caller made none); an
+    empty ``target`` is replaced. If the block raises, the staging directory is
+    removed and ``target`` is left as it was.
 
     Args:
         target: the directory to create.
-        staging: where to build it (default: ``.<name>.partial-<pid>`` beside ``target``);
-            it must be on the same file system.
+        staging: where to build it (default :func:`staging_dir`); on the same file system.
     """
     target = Path(target)
-    staging = Path(staging) if staging is not None else target.parent / f".{target.name}.partial-{os.getpid()}"
-    staging.parent.mkdir(parents=True, exist_ok=True)
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir()
+    staging = Path(staging) if staging is not None else staging_dir(target)
+    staging.mkdir(parents=True, exist_ok=True)
     try:
         yield staging
-        if target.exists():
+        _sync_tree(staging)
+        if target.is_dir() and not any(target.iterdir()):
             target.rmdir()
         os.replace(staging, target)
+        sync_directory(target.parent)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
 
 
+def sync_directory(path: Path) -> None:
+    """Flush a directory to disk (fsync), so the names created in it survive a crash (where the OS can)."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass  # e.g. Windows cannot fsync a directory
+    finally:
+        os.close(fd)
+
+
+def _sync_tree(root: Path) -> None:
+    """Flush every file under ``root``, and the directories holding them, to disk."""
+    for folder, _, files in os.walk(root):
+        for name in files:
+            with open(os.path.join(folder, name), "rb") as handle:
+                os.fsync(handle.fileno())
+        sync_directory(Path(folder))
+
+
 @contextmanager
 def atomic_file(path: Path) -> Iterator[Path]:
-    """Yield a temporary name to write; it replaces ``path`` in one rename when the block ends."""
+    """Yield a temporary name to write; it replaces ``path`` in one rename when the block ends.
+
+    The file is fsynced before the rename and its directory after, so once the block
+    has ended ``path`` holds the whole content even after a power cut: a reader never
+    finds a name pointing at a file that is empty or cut short.
+    """
     path = Path(path)
     tmp = path.with_name(path.name + ".tmp")
     try:
         yield tmp
+        with open(tmp, "rb") as handle:
+            os.fsync(handle.fileno())
         os.replace(tmp, path)
+        sync_directory(path.parent)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise

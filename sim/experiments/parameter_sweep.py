@@ -35,7 +35,7 @@ from pathlib import Path
 import pandas as pd
 from tqdm.auto import tqdm
 
-from sim.common import RESULTS_ROOT, package_version, write_json
+from sim.common import RESULTS_ROOT, package_version, result_stem, write_json
 from sim.errors import EcosimError, ScenarioError
 from sim.experiments.executors import ExecutorInfo, check_executor, open_executor, run_tasks
 from sim.experiments.sensitivity import point_summary, sensitivity
@@ -141,9 +141,9 @@ def _open_store(spec: SweepSpec, out, resume: bool, write: bool, started: dateti
             raise ScenarioError(f"--resume: no interrupted run of this sweep under {RESULTS_ROOT / spec.name}/ "
                                 "(give --out DIR if it was written elsewhere)")
         return SweepStore.resume(target, plan)
-    target = Path(out) if out is not None else \
-        RESULTS_ROOT / spec.name / f"{started:%Y%m%dT%H%M%SZ}-{plan['fingerprint'][:8]}"
-    return SweepStore.create(target, plan)
+    if out is not None:
+        return SweepStore.create(Path(out), plan)
+    return SweepStore.create(RESULTS_ROOT / spec.name / result_stem(started, plan["fingerprint"]), plan, unique=True)
 
 
 def sweep(
