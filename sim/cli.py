@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from sim.errors import ScenarioError
+from sim.limits import MAX_POINTS
 
 __all__ = ["main", "build_parser"]
 
@@ -85,7 +86,11 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--batch-size", type=int, help="runs per task (default: automatic, at most 50)")
     sweep.add_argument("--out", type=Path, help="result directory (default results/<name>/<time>-<hash>)")
     sweep.add_argument("--resume", action="store_true", help="finish an interrupted sweep, skipping finished runs")
-    sweep.add_argument("--dry-run", action="store_true", help="validate the sweep and print its size; run nothing")
+    sweep.add_argument("--dry-run", action="store_true", help="check the sweep file and print its size; build no "
+                                                              "point and run nothing")
+    sweep.add_argument("--max-points", type=int, default=MAX_POINTS, metavar="N",
+                       help=f"refuse a design of more than N points (default {MAX_POINTS:,}; counted before any "
+                            "point is built)")
     sweep.add_argument("--report", action="store_true", help="also write report.html and plots/ into the "
                                                              "result directory")
     sweep.set_defaults(handler=_cmd_sweep)
@@ -180,16 +185,17 @@ def _cmd_schema(args) -> int:
 
 
 def _cmd_sweep(args) -> int:
-    from sim.experiments import SweepIncomplete, SweepInterrupted, load_sweep, sweep
+    from sim.experiments import SweepIncomplete, SweepInterrupted, sweep
+    from sim.experiments.sweep_spec import read_sweep
 
     if args.dry_run:
-        spec = load_sweep(args.experiment)
-        print(f"{args.experiment}: valid sweep '{spec.name}': {spec.method} design, {len(spec.points)} points x "
-              f"{spec.replications} replications = {len(spec.points) * spec.replications} runs")
+        head = read_sweep(args.experiment, args.max_points)
+        print(f"{args.experiment}: valid sweep '{head.name}': {head.method} design, {head.size:,} points x "
+              f"{head.replications} replications = {head.size * head.replications:,} runs")
         return EXIT_OK
     try:
         result = sweep(args.experiment, executor=args.executor, scheduler=args.scheduler, workers=args.workers,
-                       batch_size=args.batch_size, out=args.out, resume=args.resume)
+                       batch_size=args.batch_size, out=args.out, resume=args.resume, max_points=args.max_points)
     except SweepInterrupted as exc:
         print(f"ecosim: {exc}", file=sys.stderr)
         return 130

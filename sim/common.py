@@ -17,16 +17,17 @@ from contextlib import contextmanager
 from datetime import datetime
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from types import UnionType
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 import yaml
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
 
 from sim.errors import ScenarioError
 
-__all__ = ["NAME_PATTERN", "RESULTS_ROOT", "Strict", "atomic_directory", "atomic_file", "claim_directory",
-           "content_hash", "package_version", "read_mapping", "read_yaml_mapping", "release_directory", "result_stem",
-           "staging_dir", "sync_directory", "write_json"]
+__all__ = ["NAME_PATTERN", "RESULTS_ROOT", "Strict", "UniqueKeyLoader", "atomic_directory", "atomic_file",
+           "claim_directory", "content_hash", "load_yaml", "package_version", "read_mapping", "read_yaml_mapping",
+           "release_directory", "result_stem", "staging_dir", "sync_directory", "write_json"]
 
 # Names of scenarios, experiments, arms and sweeps: they become directory names.
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
@@ -35,28 +36,99 @@ RESULTS_ROOT = Path("results")
 
 
 class Strict(BaseModel):
-    """Base of every schema section: unknown keys are errors, values are not coerced silently."""
+    """Base of every schema section: unknown keys are errors, values are not coerced silently.
 
-    model_config = ConfigDict(extra="forbid", validate_default=True)
+    Numbers are finite (no ``.inf`` or ``.nan``), and true/false is never read as a
+    number (pydantic would take ``replications: true`` as 1).
+    """
+
+    model_config = ConfigDict(extra="forbid", validate_default=True, allow_inf_nan=False)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_true_false_for_numbers(cls, value: Any, info: ValidationInfo) -> Any:
+        if _bool_for_number(value, cls.model_fields[info.field_name].annotation):
+            raise ValueError("a number is expected here, not true/false")
+        return value
+
+
+def _options(annotation: Any) -> list:
+    """The alternatives of a type, without ``Annotated`` wrappers: ``int | None`` -> ``[int, None]``."""
+    origin = get_origin(annotation)
+    if origin is Annotated:
+        return _options(get_args(annotation)[0])
+    if origin in (Union, UnionType):
+        return [o for a in get_args(annotation) for o in _options(a)]
+    return [annotation]
+
+
+def _bool_for_number(value: Any, annotation: Any) -> bool:
+    """Whether ``value`` holds a true/false where ``annotation`` wants a number (also inside dicts and lists)."""
+    options = _options(annotation)
+    if isinstance(value, bool):
+        kinds = set()
+        for option in options:
+            kinds |= {type(a) for a in get_args(option)} if get_origin(option) is Literal else {option}
+        return bool(kinds & {int, float}) and not kinds & {bool, Any}
+    if isinstance(value, dict):
+        inner = [get_args(o)[1] for o in options if get_origin(o) is dict and len(get_args(o)) == 2]
+        return any(_bool_for_number(v, t) for t in inner for v in value.values())
+    if isinstance(value, list):
+        inner = [get_args(o)[0] for o in options if get_origin(o) is list and get_args(o)]
+        return any(_bool_for_number(v, t) for t in inner for v in value)
+    return False
+
+
+class UniqueKeyLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, except that a key given twice in one mapping is an error.
+
+    YAML says keys are unique, but PyYAML keeps the last value silently; a setting
+    written twice is almost always a mistake, so both places are named.
+    """
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:  # noqa: D102
+        seen: dict[Any, yaml.Mark] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            try:
+                first = seen.setdefault(key, key_node.start_mark)
+            except TypeError:  # an unhashable key: PyYAML's own error follows
+                continue
+            if first is not key_node.start_mark:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {key!r}: first at line {first.line + 1}, again at line "
+                                f"{key_node.start_mark.line + 1}", key_node.start_mark)
+        return super().construct_mapping(node, deep=deep)
+
+
+def load_yaml(text: str) -> Any:
+    """Read YAML text as plain data, refusing tags that build objects and duplicate keys (:class:`UniqueKeyLoader`)."""
+    return yaml.load(text, Loader=UniqueKeyLoader)
 
 
 def read_yaml_mapping(path: Path, kind: str = "scenario") -> dict:
     """Read a YAML file of plain data whose top level is a mapping (scenario, experiment, sweep).
 
-    ``yaml.safe_load`` only: tags that would build objects are refused.
+    Safe loading only (:func:`load_yaml`): tags that would build objects are refused, and
+    so are keys given twice.
 
     Raises:
         ScenarioError: a missing file, a directory, a YAML syntax error (with line and
-            column), a tag, or a top level that is not a mapping.
+            column), a tag, a duplicate key (with both lines), or a top level that is
+            not a mapping.
     """
     path = Path(path)
     if not path.exists():
         raise ScenarioError(f"{path}: file not found")
+    if path.is_dir():
+        raise ScenarioError(f"{path}: is a directory, expected a YAML {kind} file")
     if not path.is_file():
-        raise ScenarioError(f"{path}: not a file, expected a YAML {kind} file")
+        raise ScenarioError(f"{path}: not a regular file, expected a YAML {kind} file")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = load_yaml(path.read_text(encoding="utf-8"))
     except yaml.constructor.ConstructorError as exc:
+        if exc.problem.startswith("duplicate key"):
+            raise ScenarioError(f"{path}: {exc.problem}; give each key once") from None
         raise ScenarioError(f"{path}: YAML tag not allowed ({exc.problem}); {kind} files hold plain data "
                             "only (mappings, lists, numbers, strings)") from None
     except yaml.YAMLError as exc:

@@ -39,6 +39,7 @@ from sim.common import (
 )
 from sim.experiments.executors import check_executor, open_executor
 from sim.formatting import format_metric
+from sim.limits import check_memory, run_bytes
 from sim.metrics import KEY_METRICS, summarise
 from sim.model import EcosystemModel
 from sim.scenario import Scenario, load_scenario, scenario_hash
@@ -120,9 +121,16 @@ def run_scenario(
 
     Returns:
         The :class:`RunResult` with ``quarterly``, ``partners``, ``summary``, ``manifest``.
+
+    Raises:
+        ScenarioError: an invalid scenario or argument, an ``out`` that is taken, or a run
+            that would not fit in the memory available (:mod:`sim.limits`); nothing is
+            written then.
     """
     scenario = _resolve(source, overrides, replications, seed, quarters)
     check_executor(_executor_kind(scenario, workers), workers)
+    parallel = min(workers, scenario.simulation.replications)
+    check_memory(run_bytes(scenario, parallel), f"scenario '{scenario.name}'")
     started = datetime.now(timezone.utc)
     target = None
     if write:
