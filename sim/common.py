@@ -209,12 +209,16 @@ def claim_directory(target: Path, unique: bool = False) -> Path:
             (not ``unique``) another process is writing it.
     """
     target = Path(target)
+    where = str(target) if unique else f"--out {target}"
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ScenarioError(f"{where}: cannot create its folder {target.parent} ({exc.strerror})") from None
     for n in itertools.count(1):
         candidate = target if n == 1 else target.with_name(f"{target.name}-{n}")
         if not unique:
             _check_free(candidate)
         try:
-            staging_dir(candidate).parent.mkdir(parents=True, exist_ok=True)
             staging_dir(candidate).mkdir()
         except FileExistsError:
             if unique:
@@ -222,7 +226,7 @@ def claim_directory(target: Path, unique: bool = False) -> Path:
             raise ScenarioError(f"--out {candidate}: another process is writing there (or an interrupted one left "
                                 f"{staging_dir(candidate)}; delete it to start over)") from None
         except OSError as exc:
-            raise ScenarioError(f"--out {candidate}: cannot create it ({exc.strerror})") from None
+            raise ScenarioError(f"{where}: cannot create it ({exc.strerror})") from None
         if unique and candidate.exists():  # a finished result took the name before this claim
             staging_dir(candidate).rmdir()
             continue

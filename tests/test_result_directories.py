@@ -108,3 +108,12 @@ def test_a_claimed_out_directory_is_refused_to_a_second_writer(tmp_path, capsys)
     assert main(["run", str(scenario), "--out", str(tmp_path / "out")]) == 2
     assert "another process is writing there" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
+
+
+def test_a_file_where_the_results_folder_should_be_is_bad_input(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    scenario = tmp_path / "tiny.yaml"
+    scenario.write_text(yaml.safe_dump(TINY))
+    (tmp_path / "results").write_text("not a folder")
+    assert main(["run", str(scenario)]) == 2
+    assert "cannot create its folder results/tiny" in capsys.readouterr().err
