@@ -5,9 +5,12 @@ Replication ``i`` of a scenario with root seed ``s`` draws all of its randomness
 ``SeedSequence(s).spawn(n)``: a replication's numbers do not depend on how many
 replications run, in which order, or in which process.
 
-A run directory is written under a temporary name next to its destination and
-renamed only when complete, so an interrupted run never leaves a result that looks
-whole.
+A run directory is claimed before the work starts, by creating its hidden staging
+directory ``.<name>.partial`` with one atomic ``mkdir`` (:func:`sim.common.claim_directory`):
+two runs started at once, in one process or several, never pick the same directory, and
+a default name that is taken gets the suffix ``-2``, ``-3``, ... The tables are written
+into the staging directory, which is renamed to the run directory only when complete,
+so an interrupted run never leaves a result that looks whole.
 """
 
 from __future__ import annotations
@@ -26,10 +29,18 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
-from sim.common import RESULTS_ROOT, atomic_directory, package_version, write_json
-from sim.errors import ScenarioError
-from sim.experiments.executors import open_executor
+from sim.common import (
+    RESULTS_ROOT,
+    atomic_directory,
+    claim_directory,
+    package_version,
+    release_directory,
+    result_stem,
+    write_json,
+)
+from sim.experiments.executors import check_executor, open_executor
 from sim.formatting import format_metric
+from sim.limits import check_memory, run_bytes
 from sim.metrics import KEY_METRICS, summarise
 from sim.model import EcosystemModel
 from sim.scenario import Scenario, load_scenario, scenario_hash
@@ -119,7 +130,8 @@ def run_scenario(
         replications: shortcut for the ``simulation.replications`` override.
         seed: shortcut for the ``simulation.seed`` override.
         quarters: shortcut for the ``simulation.quarters`` override.
-        out: the run directory (default ``results/<name>/<UTC time>-<hash>``).
+        out: the run directory (default ``results/<name>/<UTC time>-<hash>``, with a suffix
+            ``-2``, ``-3``, ... when another run has that name); claimed before the work starts.
         write: write the run directory; ``False`` only returns the tables.
         workers: processes to run replications in (results do not depend on it); more than
             one runs them on the ``processes`` executor of :mod:`sim.experiments.executors`.
@@ -127,16 +139,38 @@ def run_scenario(
 
     Returns:
         The :class:`RunResult` with ``quarterly``, ``partners``, ``summary``, ``manifest``.
+
+    Raises:
+        ScenarioError: an invalid scenario or argument, an ``out`` that is taken, or a run
+            that would not fit in the memory available (:mod:`sim.limits`); nothing is
+            written then.
     """
     scenario = _resolve(source, overrides, replications, seed, quarters)
-    target = Path(out) if out is not None else None
-    if write and target is not None and target.exists() and any(target.iterdir()):
-        raise ScenarioError(f"--out {target}: directory exists and is not empty; choose a new one")
+    check_executor(_executor_kind(scenario, workers), workers)
+    parallel = min(workers, scenario.simulation.replications)
+    check_memory(run_bytes(scenario, parallel), f"scenario '{scenario.name}'")
     started = datetime.now(timezone.utc)
+    target = None
+    if write:
+        target = claim_directory(Path(out)) if out is not None else \
+            claim_directory(default_run_dir(scenario, started), unique=True)
+    try:
+        result = _run(scenario, started, workers, progress)
+        if write:
+            result.path = write_run(result, target)
+    except BaseException:
+        if target is not None:
+            release_directory(target)
+        raise
+    return result
+
+
+def _run(scenario: Scenario, started: datetime, workers: int, progress: bool | None) -> RunResult:
+    """Run every replication of a validated scenario and gather the tables."""
     clock = time.perf_counter()
     n = scenario.simulation.replications
     tables = []
-    with open_executor("processes" if workers > 1 and n > 1 else "serial", workers) as info, \
+    with open_executor(_executor_kind(scenario, workers), workers) as info, \
             tqdm(total=n, desc=scenario.name, unit="rep", disable=_quiet(progress), leave=False) as bar:
         for table in info.executor.map(partial(replication_tables, scenario), range(n)):
             tables.append(table)
@@ -145,11 +179,13 @@ def run_scenario(
     quarterly = joined["quarterly"]
     summary = summarise(quarterly)
     manifest = build_manifest(scenario, started, time.perf_counter() - clock)
-    result = RunResult(quarterly, joined["partners"], summary, manifest, scenario=scenario,
-                       vendors=joined.get("vendors"))
-    if write:
-        result.path = write_run(result, target or default_run_dir(scenario, started))
-    return result
+    return RunResult(quarterly, joined["partners"], summary, manifest, scenario=scenario,
+                     vendors=joined.get("vendors"))
+
+
+def _executor_kind(scenario: Scenario, workers: int) -> str:
+    """Replications run in a process pool when there are several of them and several workers."""
+    return "processes" if workers > 1 and scenario.simulation.replications > 1 else "serial"
 
 
 def _quiet(progress: bool | None) -> bool | None:
@@ -192,13 +228,16 @@ def _git_commit() -> str | None:
 
 
 def default_run_dir(scenario: Scenario, started: datetime) -> Path:
-    """``results/<scenario name>/<UTC timestamp>-<short hash>``."""
-    stamp = started.strftime("%Y%m%dT%H%M%SZ")
-    return RESULTS_ROOT / scenario.name / f"{stamp}-{scenario_hash(scenario)[:8]}"
+    """``results/<scenario name>/<UTC timestamp>-<short hash>`` (before a suffix makes it unique)."""
+    return RESULTS_ROOT / scenario.name / result_stem(started, scenario_hash(scenario))
 
 
 def write_run(result: RunResult, target: Path) -> Path:
-    """Write the run directory atomically (it appears only when complete) and return its path."""
+    """Write the run directory atomically (it appears only when complete) and return its path.
+
+    The directory should have been claimed (:func:`sim.common.claim_directory`); one
+    that was not is claimed here.
+    """
     target = Path(target)
     with atomic_directory(target) as tmp:
         result.quarterly.to_parquet(tmp / "quarterly.parquet", index=False)

@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from sim.common import content_hash, read_mapping, read_yaml_mapping
+from sim.common import content_hash, load_yaml, read_mapping, read_yaml_mapping
 from sim.errors import ScenarioError, format_validation_error
 from sim.presets import PRESET_SECTIONS
 from sim.schema import (
@@ -68,9 +68,11 @@ def parse_overrides(pairs: list[str] | None) -> dict[str, Any]:
         if not sep or not key.strip():
             raise ScenarioError(f"--set {pair!r}: expected key.path=value")
         try:
-            value = yaml.safe_load(raw) if raw.strip() else ""
-        except yaml.YAMLError:
-            raise ScenarioError(f"--set {pair!r}: cannot read value {raw!r}") from None
+            value = load_yaml(raw) if raw.strip() else ""
+        except yaml.YAMLError as exc:
+            problem = getattr(exc, "problem", None)
+            detail = f" ({problem})" if problem and problem.startswith("duplicate key") else ""
+            raise ScenarioError(f"--set {pair!r}: cannot read value {raw!r}{detail}") from None
         overrides[key.strip()] = value
     return overrides
 
@@ -158,7 +160,10 @@ def load_base_scenario(reference: str | dict, label: str, folder: Path) -> Scena
     if isinstance(reference, dict):
         return validate_scenario(copy.deepcopy(reference), f"{label}: scenario")
     path = folder / reference
-    if not path.is_file():
+    if path.is_dir():
+        raise ScenarioError(f"{label}: scenario = {reference!r}: {path} is a directory, expected a scenario "
+                            "YAML file")
+    if not path.exists():
         raise ScenarioError(f"{label}: scenario = {reference!r}: file not found (looked for {path})")
     return load_scenario(path)
 

@@ -25,8 +25,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.common import RESULTS_ROOT, atomic_directory, write_json
-from sim.errors import ScenarioError
+from sim.common import RESULTS_ROOT, atomic_directory, claim_directory, release_directory, result_stem, write_json
 from sim.experiments.compare_report import format_comparison, summary_paragraph
 from sim.experiments.compare_spec import Experiment, MetricSpec, load_experiment, world_differences
 from sim.metrics import flywheel_quarter, mean_interval
@@ -171,7 +170,8 @@ def compare(
         seed: replaces the experiment's root seed.
         quarters: replaces the experiment's horizon.
         metrics: quarterly columns replacing the experiment's metrics.
-        out: result directory (default ``results/<experiment>/<UTC time>-<hash>``); it
+        out: result directory (default ``results/<experiment>/<UTC time>-<hash>``, claimed
+            before the arms run, with a suffix ``-2``, ... when taken); it
             receives ``comparison.csv``, ``values.csv``, ``experiment.json`` and one run
             directory per arm, written atomically.
         write: write the result directory; ``False`` only returns the tables.
@@ -182,10 +182,24 @@ def compare(
         A :class:`Comparison`.
     """
     experiment = load_experiment(source, metrics=metrics, replications=replications, seed=seed, quarters=quarters)
-    target = Path(out) if out is not None else None
-    if write and target is not None and target.exists() and any(target.iterdir()):
-        raise ScenarioError(f"--out {target}: directory exists and is not empty; choose a new one")
     started = datetime.now(timezone.utc)
+    target = None
+    if write:
+        target = claim_directory(Path(out)) if out is not None else claim_directory(
+            RESULTS_ROOT / experiment.name / result_stem(started, experiment.fingerprint()), unique=True)
+    try:
+        result = _run_arms(experiment, started, workers, progress)
+        if write:
+            result.path = _write(result, target)
+    except BaseException:
+        if target is not None:
+            release_directory(target)
+        raise
+    return result
+
+
+def _run_arms(experiment: Experiment, started: datetime, workers: int, progress: bool | None) -> Comparison:
+    """Run every arm and compare each with the first."""
     runs = {arm: run_scenario(scenario, write=False, workers=workers, progress=progress)
             for arm, scenario in experiment.scenarios.items()}
     arms = list(runs)
@@ -195,13 +209,7 @@ def compare(
         for rep, value in reduce_metric(run.quarterly, metric).items()])
     comparison = paired_comparison(values, experiment.metrics, arms)
     comparison.insert(0, "experiment", experiment.name)
-    manifest = _manifest(experiment, started)
-    result = Comparison(comparison, values, runs, manifest)
-    if write:
-        stamp = started.strftime("%Y%m%dT%H%M%SZ")
-        default = RESULTS_ROOT / experiment.name / f"{stamp}-{manifest['fingerprint'][:8]}"
-        result.path = _write(result, target or default)
-    return result
+    return Comparison(comparison, values, runs, _manifest(experiment, started))
 
 
 def _write(result: Comparison, target: Path) -> Path:

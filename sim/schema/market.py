@@ -7,7 +7,8 @@ from typing import Any, Literal
 from pydantic import Field, model_validator
 
 from sim.common import Strict
-from sim.schema.types import Money, Rate, Share, check_shares_sum_to_one
+from sim.limits import MAX_CUSTOMERS
+from sim.schema.types import Money, Rate, Seed, Share, check_shares_sum_to_one
 
 __all__ = ["Simulation", "Segment", "Adoption", "WordOfMouth", "Market"]
 
@@ -17,7 +18,8 @@ class Simulation(Strict):
 
     quarters: int = Field(20, ge=1, le=400, description="Quarters to simulate (one step = one quarter).")
     replications: int = Field(10, ge=1, le=100_000, description="Independent replications.")
-    seed: int = Field(0, ge=0, description="Root seed; replication seeds come from SeedSequence(seed).spawn(n).")
+    seed: Seed = Field(0, description="Root seed (0 to 2**63-1); replication seeds come from "
+                                      "SeedSequence(seed).spawn(n).")
 
 
 class Segment(Strict):
@@ -83,7 +85,8 @@ class WordOfMouth(Strict):
 class Market(Strict):
     """The customer population."""
 
-    customers: int = Field(20_000, ge=10, le=5_000_000, description="Potential customers (graph nodes).")
+    customers: int = Field(20_000, ge=10, le=MAX_CUSTOMERS, description="Potential customers (graph nodes); at "
+                                                                        "most 100 million (sim.limits).")
     segments: dict[Literal["smb", "mid_market", "enterprise"], Segment] = Field(
         default_factory=_default_segments)
     adoption: Adoption = Field(default_factory=Adoption)

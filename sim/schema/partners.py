@@ -11,6 +11,7 @@ from typing import Any, Literal
 from pydantic import Field, model_validator
 
 from sim.common import Strict
+from sim.limits import MAX_PARTNERS_PER_TYPE
 from sim.partner_types import PARTNER_TYPES, TYPE_DEFAULTS
 from sim.schema.types import Money, NonNegInt, Rate, Share, check_shares_sum_to_one
 
@@ -44,7 +45,9 @@ class Heterogeneity(Strict):
 class PartnerType(Strict):
     """One partner type: how many exist and how they sell (defaults: sim.partner_types)."""
 
-    count: NonNegInt = Field(description="Partners of this type in the market (the recruitable pool).")
+    count: NonNegInt = Field(le=MAX_PARTNERS_PER_TYPE, description="Partners of this type in the market (the "
+                                                                   "recruitable pool); at most a million "
+                                                                   "(sim.limits).")
     initial: NonNegInt = Field(0, description="Of those, how many are already partners at the start.")
     commercial_model: Literal["resell", "referral", "marketplace", "distribution"]
     margin: Share = Field(description="Resale discount, referral fee (of first-year value), marketplace fee or "
