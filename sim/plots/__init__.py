@@ -9,7 +9,8 @@ the interactive page and notebooks that ask for a picture::
 Every function returns a :class:`matplotlib.figure.Figure`.
 """
 
-from sim.plots.compare import arm_timeseries, forest_plot
+from sim.plots.compare import arm_timeseries, flywheel_by_arm, forest_plot
+from sim.plots.competition import market_share, partner_overlap, vendor_growth
 from sim.plots.network import graph_at_quarter, network_picture
 from sim.plots.run import (
     arr_and_customers,
@@ -29,16 +30,20 @@ __all__ = [
     "arr_and_customers",
     "customer_flows",
     "flywheel",
+    "flywheel_by_arm",
     "forest_plot",
     "graph_at_quarter",
     "grid_heatmap",
     "lorenz_curve",
+    "market_share",
     "network_picture",
     "partner_funnel",
+    "partner_overlap",
     "response",
     "revenue_by_source",
     "revenue_concentration",
     "scorecard_heatmap",
     "sensitivity_indices",
     "tiers_and_rag",
+    "vendor_growth",
 ]
