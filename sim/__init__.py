@@ -7,10 +7,13 @@ Everything the ``ecosim`` command does is one call from Python::
     result.quarterly.groupby("quarter")["revenue"].mean()
     comparison = sim.compare("experiments/tiered_vs_flat.yaml")   # arms on common random numbers
     tables = sim.sweep("experiments/sobol_flywheel.yaml")   # runs, points, sensitivity
+    study = sim.optimize("experiments/optimize_reseller_program.yaml")   # trials, best design (optuna)
+    robust = sim.explore("experiments/robust_program.yaml")   # designs x futures: regret, PRIM boxes
 
 The names below are imported on first use, so ``import sim`` (and the ``ecosim``
 command's start) loads nothing heavy; plots and the interactive page live in their own
-modules, and none of these names needs matplotlib, solara, SALib or Dask.
+modules, and none of these names needs matplotlib, solara, SALib or Dask (nor optuna or
+the EMA Workbench until a study or a scenario discovery runs).
 """
 
 from importlib import import_module
@@ -18,14 +21,17 @@ from importlib import import_module
 _EXPORTS = {
     "Comparison": "sim.experiments", "compare": "sim.experiments",
     "SweepResult": "sim.experiments", "sweep": "sim.experiments",
+    "OptimizationResult": "sim.experiments", "optimize": "sim.experiments",
+    "ExplorationResult": "sim.experiments", "explore": "sim.experiments",
     "EcosimError": "sim.errors", "ScenarioError": "sim.errors",
     "EcosystemModel": "sim.model",
     "RunResult": "sim.runner", "run_scenario": "sim.runner",
     "Scenario": "sim.scenario", "load_scenario": "sim.scenario",
 }
 
-__all__ = ["Comparison", "compare", "EcosimError", "ScenarioError", "EcosystemModel", "RunResult", "Scenario",
-           "load_scenario", "run_scenario", "SweepResult", "sweep"]
+__all__ = ["Comparison", "compare", "EcosimError", "ScenarioError", "EcosystemModel", "ExplorationResult", "explore",
+           "OptimizationResult", "optimize", "RunResult", "Scenario", "load_scenario", "run_scenario", "SweepResult",
+           "sweep"]
 
 
 def __getattr__(name: str):

@@ -142,7 +142,78 @@ def build_parser() -> argparse.ArgumentParser:
     app.add_argument("--port", type=int, default=8765, help="port to listen on (default 8765)")
     app.add_argument("--open", action="store_true", help="open the page in a browser")
     app.set_defaults(handler=_cmd_app)
+    _add_optimize(sub)
+    _add_explore(sub)
     return parser
+
+
+def _add_executor_options(parser: argparse.ArgumentParser, what: str) -> None:
+    """Where runs execute, the result directory and --resume: the options of ``optimize`` and ``explore``."""
+    parser.add_argument("--executor", choices=("serial", "processes", "dask"),
+                        help="where runs execute (default processes; dask when --scheduler is given)")
+    parser.add_argument("--scheduler", metavar="ADDR", help="Dask scheduler address, e.g. tcp://10.0.0.5:8786 "
+                                                            "(default with --executor dask: a local cluster)")
+    parser.add_argument("--workers", type=int, help="local processes or Dask workers (default: the machine's cores)")
+    parser.add_argument("--out", type=Path, help="result directory (default results/<name>/<time>-<hash>)")
+    parser.add_argument("--resume", action="store_true", help=f"finish an interrupted {what}")
+
+
+def _add_optimize(sub) -> None:
+    optimize = sub.add_parser(
+        "optimize", help="find the best incentive design, or the Pareto front (experiments/*.yaml, kind: optimize)",
+        description="Search a design space of scenario levers with optuna (TPE for one objective, NSGA-II for "
+                    "several) under constraints; every trial runs its replications on the same seeds. Write "
+                    "trials.parquet, runs.parquet, best.csv, the best design(s) as scenario files and a compare "
+                    "file against the base, study.db, manifest.json and report.html; print the best design.")
+    optimize.add_argument("experiment", type=Path, help="optimisation YAML file (see experiments/)")
+    _add_executor_options(optimize, "study, re-running only its unfinished trials")
+    optimize.set_defaults(handler=_cmd_optimize)
+
+
+def _add_explore(sub) -> None:
+    explore = sub.add_parser(
+        "explore", help="find the designs that hold up in many plausible futures (experiments/*.yaml, kind: explore)",
+        description="Run every candidate design in every future of a Latin hypercube over uncertain market "
+                    "parameters, on common random numbers; write outcomes.parquet, robustness.csv (mean, 10th and "
+                    "90th percentiles, regret per design), PRIM boxes of when a design fails (scenario discovery), "
+                    "manifest.json and report.html; print each design's robustness.")
+    explore.add_argument("experiment", type=Path, help="exploration YAML file (see experiments/)")
+    _add_executor_options(explore, "exploration, skipping finished runs")
+    explore.set_defaults(handler=_cmd_explore)
+
+
+def _cmd_explore(args) -> int:
+    from sim.experiments import SweepIncomplete, SweepInterrupted, explore
+
+    try:
+        result = explore(args.experiment, executor=args.executor, scheduler=args.scheduler, workers=args.workers,
+                         out=args.out, resume=args.resume)
+    except SweepInterrupted as exc:
+        print(f"ecosim: {exc}", file=sys.stderr)
+        return 130
+    except SweepIncomplete as exc:
+        print(f"ecosim: error: {exc}", file=sys.stderr)
+        return EXIT_INTERNAL
+    print(result.report())
+    print(f"\nResults: {result.path}\nReport: {result.path / 'report.html'}")
+    return EXIT_OK
+
+
+def _cmd_optimize(args) -> int:
+    from sim.experiments import OptimizationIncomplete, OptimizationInterrupted, optimize
+
+    try:
+        result = optimize(args.experiment, executor=args.executor, scheduler=args.scheduler, workers=args.workers,
+                          out=args.out, resume=args.resume)
+    except OptimizationInterrupted as exc:
+        print(f"ecosim: {exc}", file=sys.stderr)
+        return 130
+    except OptimizationIncomplete as exc:
+        print(f"ecosim: error: {exc}", file=sys.stderr)
+        return EXIT_INTERNAL
+    print(result.report())
+    print(f"\nResults: {result.path}\nReport: {result.path / 'report.html'}")
+    return EXIT_OK
 
 
 def _show(text: str, path: Path, report: bool) -> int:

@@ -11,7 +11,11 @@ Every experiment runs replications of scenarios with ecosim's seeding (replicati
 
 Modules: ``comparison`` with ``compare_spec`` and ``compare_report`` (paired
 comparisons of designs); ``parameter_sweep`` with ``sweep_spec``, ``designs``,
-``tasks``, ``store``, ``sensitivity`` and ``sweep_report`` (sweeps); ``probe`` (the
+``tasks``, ``store``, ``sensitivity`` and ``sweep_report`` (sweeps); ``optimization``
+with ``optimize_spec``, ``levers``, ``outcomes``, ``evaluation``, ``optimize_outputs``
+and ``optimize_report`` (optuna studies of incentive designs); ``exploration`` with
+``explore_spec``, ``discovery`` and ``explore_report`` (designs across plausible
+futures: regret and PRIM scenario discovery); ``probe`` (the
 metrics a run records); ``executors`` (where runs execute).
 
 The names below are imported when first used: :mod:`sim.runner` runs replications on
@@ -26,6 +30,9 @@ _API = {
     "SweepResult": "parameter_sweep", "SweepIncomplete": "parameter_sweep", "SweepInterrupted": "parameter_sweep",
     "sweep": "parameter_sweep", "load_sweep": "sweep_spec",
     "EXECUTORS": "executors", "open_executor": "executors",
+    "OptimizationResult": "optimization", "OptimizationIncomplete": "optimization",
+    "OptimizationInterrupted": "optimization", "optimize": "optimization", "load_optimization": "optimize_spec",
+    "ExplorationResult": "exploration", "explore": "exploration", "load_exploration": "explore_spec",
 }
 
 __all__ = sorted(_API)

@@ -9,7 +9,11 @@
   time series overlaid;
 * a **sweep** (``sweep.parquet`` + ``points.csv``, and ``sensitivity.csv`` for
   Sobol'/Morris designs): the design, the most influential parameters, sensitivity
-  indices, a heatmap of two-parameter grids and each metric against each parameter.
+  indices, a heatmap of two-parameter grids and each metric against each parameter;
+* an **optimisation** (``trials.parquet`` + ``manifest.json``): the study, the best design
+  or Pareto front against the base, the optimisation history or front, each lever's effect;
+* an **exploration** (``outcomes.parquet`` + ``robustness.csv``): each design's outcome and
+  regret over the futures and, with scenario discovery, when the chosen design fails.
 
 The page embeds its images as base64 data, loads nothing from the network and opens
 offline; the PNGs are also written under ``plots/``. Nothing here runs the model.
@@ -21,19 +25,21 @@ from pathlib import Path
 
 from sim.errors import ScenarioError
 from sim.report.compare import comparison_page
+from sim.report.explore import exploration_page
+from sim.report.optimize import optimization_page
 from sim.report.page import Figurespec, Page, png, render
 from sim.report.run import RunTables, read_run, run_figures, run_page
 from sim.report.sweep import sweep_page
 
-__all__ = ["Figurespec", "Page", "RunTables", "build_report", "comparison_page", "detect_kind", "read_run",
-           "run_figures", "run_page", "sweep_page"]
+__all__ = ["Figurespec", "Page", "RunTables", "build_report", "comparison_page", "detect_kind", "exploration_page",
+           "optimization_page", "read_run", "run_figures", "run_page", "sweep_page"]
 
 REPORT_NAME = "report.html"
 PLOTS_DIR = "plots"
 
 
 def detect_kind(directory: str | Path) -> str:
-    """Say what a result directory holds: ``"run"``, ``"comparison"`` or ``"sweep"``.
+    """Say what a result directory holds: a run, comparison, sweep, optimization or exploration.
 
     Raises:
         ScenarioError: the directory does not exist or holds no results ecosim knows.
@@ -47,15 +53,21 @@ def detect_kind(directory: str | Path) -> str:
         return "comparison"
     if (path / "sweep.parquet").exists() and (path / "points.csv").exists():
         return "sweep"
+    if (path / "trials.parquet").exists() and (path / "manifest.json").exists():
+        return "optimization"
+    if (path / "outcomes.parquet").exists() and (path / "robustness.csv").exists():
+        return "exploration"
     raise ScenarioError(f"{path}: no results found; expected a run directory (manifest.json, quarterly.parquet, "
-                        "partners.parquet), a comparison (comparison.csv) or a sweep (sweep.parquet, points.csv)")
+                        "partners.parquet), a comparison (comparison.csv), a sweep (sweep.parquet, points.csv), an "
+                        "optimisation (trials.parquet, manifest.json) or an exploration (outcomes.parquet, "
+                        "robustness.csv)")
 
 
 def build_report(directory: str | Path, quarter: int | None = None) -> Path:
     """Draw every figure a result directory supports and write ``plots/*.png`` and ``report.html``.
 
     Args:
-        directory: a run, comparison or sweep directory.
+        directory: a run, comparison, sweep, optimisation or exploration directory.
         quarter: the quarter of a run's network picture (default: the last).
 
     Returns:
@@ -65,8 +77,9 @@ def build_report(directory: str | Path, quarter: int | None = None) -> Path:
     kind = detect_kind(path)
     if quarter is not None and kind != "run":
         raise ScenarioError(f"--quarter applies to run directories; {path} holds a {kind}")
-    page = run_page(path, quarter) if kind == "run" else comparison_page(path) if kind == "comparison" \
-        else sweep_page(path)
+    pages = {"comparison": comparison_page, "sweep": sweep_page, "optimization": optimization_page,
+             "exploration": exploration_page}
+    page = run_page(path, quarter) if kind == "run" else pages[kind](path)
     out = path / PLOTS_DIR
     out.mkdir(exist_ok=True)
     drawn = []
