@@ -114,6 +114,7 @@ class VendorAgent(mesa.Agent):
         self.route_quality = 1.0
         self.routes_active = 0
         self.tiers = TierBook(spec.program, partners.size)
+        self.tiers.tier[:] = partners.start_tier  # partners of a roster start in their tier (sim/roster.py)
         self.program = IncentiveProgram(spec.program, behavior, churn, partners, spec.segments, direct_owned,
                                         self.tiers)
 

@@ -11,7 +11,7 @@ code: the vocabularies it validates against are data (:mod:`sim.partner_types`,
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from sim.common import NAME_PATTERN, Strict
 from sim.schema.market import Adoption, Market, Segment, Simulation, WordOfMouth
@@ -49,6 +49,12 @@ class Scenario(Strict):
     rivals: Rivals = Field(default_factory=Rivals)
     partners: Partners = Field(default_factory=lambda: Partners.model_validate({}))
     program: Program = Field(default_factory=Program)
+
+    @model_validator(mode="after")
+    def _roster_tiers_are_the_programs(self) -> Scenario:
+        if self.partners.roster is not None:
+            self.partners.roster.check_tiers([t.name for t in self.program.tiers])
+        return self
 
     def resolved(self) -> dict:
         """Return the fully resolved scenario (every default filled) as plain data."""
