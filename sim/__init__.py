@@ -8,6 +8,10 @@ Everything the ``ecosim`` command does is one call from Python::
     comparison = sim.compare("experiments/tiered_vs_flat.yaml")   # arms on common random numbers
     tables = sim.sweep("experiments/sobol_flywheel.yaml")   # runs, points, sensitivity
 
+    from sim.experiments import calibrate   # fitting to a company's history needs pyabc (the calibrate extra)
+    fitted = calibrate("scenarios/history/company.yaml", "scenarios/history/history.csv",
+                       "scenarios/history/calibration.yaml")   # posterior, calibrated scenario, fit
+
 The names below are imported on first use, so ``import sim`` (and the ``ecosim``
 command's start) loads nothing heavy; plots and the interactive page live in their own
 modules, and none of these names needs matplotlib, solara, SALib or Dask.

@@ -5,13 +5,17 @@ Every experiment runs replications of scenarios with ecosim's seeding (replicati
 :func:`sim.runner.replication_rng`) on one of the executors of
 :mod:`sim.experiments.executors`, so its results do not depend on where it ran::
 
-    from sim.experiments import compare, sweep
+    from sim.experiments import calibrate, compare, sweep
     comparison = compare("experiments/tiered_vs_flat.yaml")      # a Comparison
     tables = sweep("experiments/sobol_flywheel.yaml", executor="dask")   # a SweepResult
+    fitted = calibrate("scenarios/history/company.yaml", "scenarios/history/history.csv",
+                       "scenarios/history/calibration.yaml", workers=2)   # a CalibrationResult (needs pyabc)
 
 Modules: ``comparison`` with ``compare_spec`` and ``compare_report`` (paired
 comparisons of designs); ``parameter_sweep`` with ``sweep_spec``, ``designs``,
-``tasks``, ``store``, ``sensitivity`` and ``sweep_report`` (sweeps); ``probe`` (the
+``tasks``, ``store``, ``sensitivity`` and ``sweep_report`` (sweeps); ``calibration``
+with ``calibration_spec``, ``history``, ``calibration_abc`` and ``posterior``
+(fitting a scenario to a company's history with ABC-SMC, pyabc); ``probe`` (the
 metrics a run records); ``executors`` (where runs execute).
 
 The names below are imported when first used: :mod:`sim.runner` runs replications on
@@ -26,6 +30,8 @@ _API = {
     "SweepResult": "parameter_sweep", "SweepIncomplete": "parameter_sweep", "SweepInterrupted": "parameter_sweep",
     "sweep": "parameter_sweep", "load_sweep": "sweep_spec",
     "EXECUTORS": "executors", "open_executor": "executors",
+    "CalibrationResult": "calibration", "CalibrationInterrupted": "calibration", "calibrate": "calibration",
+    "load_calibration": "calibration_spec",
 }
 
 __all__ = sorted(_API)

@@ -9,6 +9,7 @@ the interactive page and notebooks that ask for a picture::
 Every function returns a :class:`matplotlib.figure.Figure`.
 """
 
+from sim.plots.calibration import calibration_fit, calibration_progress, posterior_marginal
 from sim.plots.compare import arm_timeseries, forest_plot
 from sim.plots.network import graph_at_quarter, network_picture
 from sim.plots.run import (
@@ -27,6 +28,8 @@ from sim.plots.sweep import grid_heatmap, response, sensitivity_indices
 __all__ = [
     "arm_timeseries",
     "arr_and_customers",
+    "calibration_fit",
+    "calibration_progress",
     "customer_flows",
     "flywheel",
     "forest_plot",
@@ -35,6 +38,7 @@ __all__ = [
     "lorenz_curve",
     "network_picture",
     "partner_funnel",
+    "posterior_marginal",
     "response",
     "revenue_by_source",
     "revenue_concentration",

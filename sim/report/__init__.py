@@ -9,7 +9,10 @@
   time series overlaid;
 * a **sweep** (``sweep.parquet`` + ``points.csv``, and ``sensitivity.csv`` for
   Sobol'/Morris designs): the design, the most influential parameters, sensitivity
-  indices, a heatmap of two-parameter grids and each metric against each parameter.
+  indices, a heatmap of two-parameter grids and each metric against each parameter;
+* a **calibration** (``posterior.parquet`` + ``calibrated.yaml``): what was fitted to
+  which history, each parameter's posterior against its prior, the generations, the
+  posterior correlations, the fit to the history and a posterior plot per parameter.
 
 The page embeds its images as base64 data, loads nothing from the network and opens
 offline; the PNGs are also written under ``plots/``. Nothing here runs the model.
@@ -20,20 +23,21 @@ from __future__ import annotations
 from pathlib import Path
 
 from sim.errors import ScenarioError
+from sim.report.calibration import calibration_page
 from sim.report.compare import comparison_page
 from sim.report.page import Figurespec, Page, png, render
 from sim.report.run import RunTables, read_run, run_figures, run_page
 from sim.report.sweep import sweep_page
 
-__all__ = ["Figurespec", "Page", "RunTables", "build_report", "comparison_page", "detect_kind", "read_run",
-           "run_figures", "run_page", "sweep_page"]
+__all__ = ["Figurespec", "Page", "RunTables", "build_report", "calibration_page", "comparison_page", "detect_kind",
+           "read_run", "run_figures", "run_page", "sweep_page"]
 
 REPORT_NAME = "report.html"
 PLOTS_DIR = "plots"
 
 
 def detect_kind(directory: str | Path) -> str:
-    """Say what a result directory holds: ``"run"``, ``"comparison"`` or ``"sweep"``.
+    """Say what a result directory holds: ``"run"``, ``"comparison"``, ``"sweep"`` or ``"calibration"``.
 
     Raises:
         ScenarioError: the directory does not exist or holds no results ecosim knows.
@@ -47,8 +51,11 @@ def detect_kind(directory: str | Path) -> str:
         return "comparison"
     if (path / "sweep.parquet").exists() and (path / "points.csv").exists():
         return "sweep"
+    if (path / "posterior.parquet").exists() and (path / "calibrated.yaml").exists():
+        return "calibration"
     raise ScenarioError(f"{path}: no results found; expected a run directory (manifest.json, quarterly.parquet, "
-                        "partners.parquet), a comparison (comparison.csv) or a sweep (sweep.parquet, points.csv)")
+                        "partners.parquet), a comparison (comparison.csv), a sweep (sweep.parquet, points.csv) or a "
+                        "calibration (posterior.parquet, calibrated.yaml)")
 
 
 def build_report(directory: str | Path, quarter: int | None = None) -> Path:
@@ -65,8 +72,8 @@ def build_report(directory: str | Path, quarter: int | None = None) -> Path:
     kind = detect_kind(path)
     if quarter is not None and kind != "run":
         raise ScenarioError(f"--quarter applies to run directories; {path} holds a {kind}")
-    page = run_page(path, quarter) if kind == "run" else comparison_page(path) if kind == "comparison" \
-        else sweep_page(path)
+    pages = {"comparison": comparison_page, "sweep": sweep_page, "calibration": calibration_page}
+    page = run_page(path, quarter) if kind == "run" else pages[kind](path)
     out = path / PLOTS_DIR
     out.mkdir(exist_ok=True)
     drawn = []
