@@ -39,6 +39,7 @@ SIZES: dict[str, tuple[int, int]] = {
     "M": (50_000, 500),
     "L": (200_000, 2_000),
     "XL": (1_000_000, 10_000),
+    "XXL": (10_000_000, 100_000),
 }
 
 # Partners of each type per 498 partners, scaled with the size.

@@ -54,6 +54,7 @@ RELATION_FIELDS: dict[str, tuple[type, object]] = {
     "alignment": (float, 0.5),
     "effort_share": (float, 0.0),
     "installed_share": (float, 0.0),
+    "trailing_quarters": (np.int64, 0),  # quarters in a row the vendor's offer trailed another startup's
     "start_tier": (np.int64, 0),  # the tier it starts in (a roster's; else the entry tier), sim/roster.py
 }
 
@@ -99,6 +100,7 @@ class PartnerPopulation:
         self.certification_quarters = per_type("certification_quarters", int)
         self.enablement_cost = per_type("enablement_cost")
         self.resellers_per_quarter = per_type("resellers_recruited_per_quarter", int)
+        self.portfolio_limit = per_type("portfolio_limit", int)
         self.cascade_cost_share = per_type("cascade_cost_share")
         self.segment_fit = np.array([[types[t].segment_fit.get(s, 0.0) for s in SEGMENTS]
                                      for t in PARTNER_TYPES])[self.type_index]

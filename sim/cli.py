@@ -1,21 +1,33 @@
 """The ``ecosim`` command line: it only parses arguments and calls library functions.
 
 Exit codes: 0 success, 2 bad input (scenario, experiment, arguments), 1 internal
-error. Errors are one readable message on stderr; ``--debug`` shows the traceback.
+error, 130 stopped by Ctrl-C (SIGINT), 143 stopped by SIGTERM (128 + the signal's
+number, the shells' convention). SIGTERM, how schedulers and containers stop a
+program, is handled like Ctrl-C: a sweep keeps its finished tasks for ``--resume``, a
+run keeps nothing, and worker processes end with the command. Errors are one
+readable message on stderr; ``--debug`` shows the traceback.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from sim.errors import ScenarioError
+from sim.limits import MAX_POINTS
 
 __all__ = ["main", "build_parser"]
 
 EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2
+EXIT_STOPPED = {signal.SIGINT: 130, signal.SIGTERM: 143}  # 128 + the signal's number
+EPILOG = ("exit codes: 0 success, 1 internal error, 2 bad input, 130 stopped by Ctrl-C (SIGINT), 143 stopped by "
+          "SIGTERM; SIGTERM stops a command as Ctrl-C does (a sweep keeps its finished tasks for --resume)")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -41,7 +53,8 @@ def _add_run_options(parser: argparse.ArgumentParser, replications: str, seed: s
 def build_parser() -> argparse.ArgumentParser:
     """Build the ``ecosim`` argument parser with one sub-command per task."""
     parser = _Parser(prog="ecosim", description="Agent-based simulation of B2B partner ecosystems: run "
-                                                "scenarios, compare incentive designs, sweep parameters.")
+                                                "scenarios, compare incentive designs, sweep parameters.",
+                     epilog=EPILOG)
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
 
@@ -52,6 +65,16 @@ def build_parser() -> argparse.ArgumentParser:
     _add_run_options(run, "simulation.replications", "simulation.seed", "simulation.quarters", "run directory")
     run.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY.PATH=VALUE",
                      help="override any scenario key, e.g. --set partners.var.margin=0.25 (repeatable)")
+    run.add_argument("--export-graph", action="store_true",
+                     help="also write the ecosystem of the first replication as GraphML (Gephi, Cytoscape, "
+                          "networkx) into graphs/ of the run directory")
+    run.add_argument("--graph-quarters", type=_quarters, metavar="Q,Q", help="quarters to export, e.g. 4,8,12 "
+                                                                             "(default: the last; implies "
+                                                                             "--export-graph)")
+    run.add_argument("--graph-customers", choices=("aggregate", "individual"),
+                     help="customers as one node per serving partner and segment (aggregate, the default) or one "
+                          "node per customer, with the word-of-mouth graph (individual, small runs; implies "
+                          "--export-graph)")
     run.set_defaults(handler=_cmd_run)
 
     validate = sub.add_parser("validate", help="check a scenario file without running it")
@@ -59,16 +82,24 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY.PATH=VALUE")
     validate.set_defaults(handler=_cmd_validate)
 
-    compare = sub.add_parser("compare", help="compare incentive designs on common random numbers "
-                                             "(experiments/*.yaml, kind: compare)",
-                             description="Run every arm of an experiment file on the same replication seeds "
-                                         "(common random numbers); write one run directory per arm, "
-                                         "comparison.csv (per metric and arm vs. the first arm: mean difference, "
-                                         "paired 95% interval, relative change, n), values.csv and "
-                                         "experiment.json; print which arm wins on which metric.")
-    compare.add_argument("experiment", type=Path, help="experiment YAML file (see experiments/)")
-    _add_run_options(compare, "the experiment's replications", "the experiment's seed",
-                     "the experiment's horizon", "result directory")
+    compare = sub.add_parser("compare", help="compare incentive designs or whole strategies on common random "
+                                             "numbers (an experiment file, or two or more scenario files)",
+                             description="Run every arm of an experiment file (kind: compare), or each of two or "
+                                         "more scenario files as an arm, on the same replication seeds (common "
+                                         "random numbers); write one run directory per arm, comparison.csv (per "
+                                         "metric and arm vs. the first arm: mean difference, paired 95% interval, "
+                                         "relative change, n), values.csv and experiment.json; print which arm "
+                                         "wins on which metric and a summary.")
+    compare.add_argument("sources", type=Path, nargs="+", metavar="FILE",
+                         help="one experiment YAML file (see experiments/), or two or more scenario YAML files "
+                              "(see scenarios/), told apart by their content")
+    _add_run_options(compare, "the experiment's replications (scenario files: 20)",
+                     "the experiment's seed (scenario files: 0)",
+                     "the experiment's horizon (needed when the scenarios' horizons differ)", "result directory")
+    compare.add_argument("--metrics", type=lambda text: [m for m in text.split(",") if m], action="extend",
+                         metavar="NAME,NAME", help="quarterly columns to compare, replacing the experiment's "
+                                                   "(scenario files default to revenue by route, ARR, customers, "
+                                                   "partners, ecosystem contribution and program cost)")
     compare.set_defaults(handler=_cmd_compare)
 
     sweep = sub.add_parser("sweep", help="run a parameter sweep file (experiments/*.yaml, kind: sweep)",
@@ -85,7 +116,11 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--batch-size", type=int, help="runs per task (default: automatic, at most 50)")
     sweep.add_argument("--out", type=Path, help="result directory (default results/<name>/<time>-<hash>)")
     sweep.add_argument("--resume", action="store_true", help="finish an interrupted sweep, skipping finished runs")
-    sweep.add_argument("--dry-run", action="store_true", help="validate the sweep and print its size; run nothing")
+    sweep.add_argument("--dry-run", action="store_true", help="check the sweep file and print its size; build no "
+                                                              "point and run nothing")
+    sweep.add_argument("--max-points", type=int, default=MAX_POINTS, metavar="N",
+                       help=f"refuse a design of more than N points (default {MAX_POINTS:,}; counted before any "
+                            "point is built)")
     sweep.add_argument("--report", action="store_true", help="also write report.html and plots/ into the "
                                                              "result directory")
     sweep.set_defaults(handler=_cmd_sweep)
@@ -137,14 +172,10 @@ def _add_calibrate(sub) -> None:
 def _cmd_calibrate(args) -> int:
     from functools import partial
 
-    from sim.experiments import CalibrationInterrupted, calibrate
+    from sim.experiments import calibrate
 
-    try:
-        result = calibrate(args.scenario, args.history, args.spec, out=args.out, workers=args.workers,
-                           scheduler=args.scheduler, resume=args.resume, notify=partial(print, flush=True))
-    except CalibrationInterrupted as exc:
-        print(f"ecosim: {exc}", file=sys.stderr)
-        return 130
+    result = calibrate(args.scenario, args.history, args.spec, out=args.out, workers=args.workers,
+                       scheduler=args.scheduler, resume=args.resume, notify=partial(print, flush=True))
     print(result.report())
     print(f"\nCalibrated scenario: {result.path / 'calibrated.yaml'}")
     print(f"Results: {result.path}\nReport: {result.path / 'report.html'}")
@@ -162,13 +193,33 @@ def _show(text: str, path: Path, report: bool) -> int:
     return EXIT_OK
 
 
+def _quarters(text: str) -> list[int]:
+    """``4,8,12`` as a list of quarters (argparse type)."""
+    try:
+        return [int(q) for q in text.split(",") if q.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected quarters such as 4,8,12, got {text!r}") from None
+
+
 def _cmd_run(args) -> int:
     from sim.runner import run_scenario
-    from sim.scenario import parse_overrides
+    from sim.scenario import load_scenario, parse_overrides
 
-    result = run_scenario(args.scenario, parse_overrides(args.overrides), replications=args.replications,
-                          seed=args.seed, quarters=args.quarters, out=args.out, workers=args.workers)
-    return _show(result.report(), result.path, args.report)
+    overrides = parse_overrides(args.overrides)
+    graphs = args.export_graph or args.graph_quarters is not None or args.graph_customers is not None
+    customers = args.graph_customers or "aggregate"
+    if graphs:  # refuse a bad export before the run, not after it
+        from sim.graph_export import check_export, export_graphs
+
+        horizon = {"simulation.quarters": args.quarters} if args.quarters is not None else {}
+        check_export(load_scenario(args.scenario, {**overrides, **horizon}), args.graph_quarters, customers)
+    result = run_scenario(args.scenario, overrides, replications=args.replications, seed=args.seed,
+                          quarters=args.quarters, out=args.out, workers=args.workers)
+    code = _show(result.report(), result.path, args.report)
+    if graphs:
+        for path in export_graphs(result.path, args.graph_quarters, customers=customers):
+            print(f"Graph: {path}")
+    return code
 
 
 def _cmd_validate(args) -> int:
@@ -208,8 +259,8 @@ def _cmd_app(args) -> int:
 def _cmd_compare(args) -> int:
     from sim.experiments import compare
 
-    result = compare(args.experiment, replications=args.replications, seed=args.seed, quarters=args.quarters,
-                     out=args.out, workers=args.workers)
+    result = compare(args.sources, replications=args.replications, seed=args.seed, quarters=args.quarters,
+                     metrics=args.metrics, out=args.out, workers=args.workers)
     return _show(result.report(), result.path, args.report)
 
 
@@ -221,39 +272,63 @@ def _cmd_schema(args) -> int:
 
 
 def _cmd_sweep(args) -> int:
-    from sim.experiments import SweepIncomplete, SweepInterrupted, load_sweep, sweep
+    from sim.experiments import SweepIncomplete, sweep
+    from sim.experiments.sweep_spec import read_sweep
 
     if args.dry_run:
-        spec = load_sweep(args.experiment)
-        print(f"{args.experiment}: valid sweep '{spec.name}': {spec.method} design, {len(spec.points)} points x "
-              f"{spec.replications} replications = {len(spec.points) * spec.replications} runs")
+        head = read_sweep(args.experiment, args.max_points)
+        print(f"{args.experiment}: valid sweep '{head.name}': {head.method} design, {head.size:,} points x "
+              f"{head.replications} replications = {head.size * head.replications:,} runs")
         return EXIT_OK
     try:
         result = sweep(args.experiment, executor=args.executor, scheduler=args.scheduler, workers=args.workers,
-                       batch_size=args.batch_size, out=args.out, resume=args.resume)
-    except SweepInterrupted as exc:
-        print(f"ecosim: {exc}", file=sys.stderr)
-        return 130
+                       batch_size=args.batch_size, out=args.out, resume=args.resume, max_points=args.max_points)
     except SweepIncomplete as exc:
         print(f"ecosim: error: {exc}", file=sys.stderr)
         return EXIT_INTERNAL
     return _show(result.report(), result.path, args.report)
 
 
+@contextmanager
+def _sigterm_as_interrupt(stopped: list[int]) -> Iterator[None]:
+    """Within the block, SIGTERM raises ``KeyboardInterrupt`` like Ctrl-C; each signal is noted in ``stopped``.
+
+    Signal handlers can only be set in the main thread; elsewhere the block runs unchanged.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum, frame):
+        stopped.append(signum)
+        raise KeyboardInterrupt
+
+    previous = {sig: signal.signal(sig, interrupt) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``ecosim`` console script."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    stopped: list[int] = []
     try:
-        return args.handler(args)
+        with _sigterm_as_interrupt(stopped):
+            return args.handler(args)
     except ScenarioError as exc:
         if args.debug:
             raise
         print(f"ecosim: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    except KeyboardInterrupt:
-        print("ecosim: interrupted; no partial results were kept", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:
+        signum = signal.Signals(stopped[-1] if stopped else signal.SIGINT)
+        kept = str(exc) or "interrupted; no partial results were kept"
+        print(f"ecosim: {kept} (stopped by {signum.name})", file=sys.stderr)
+        return EXIT_STOPPED[signum]
     except Exception as exc:  # noqa: BLE001 - one readable line instead of a traceback
         if args.debug:
             raise

@@ -53,11 +53,18 @@ class Segments:
     churn: np.ndarray  # annual churn
 
     @classmethod
-    def from_market(cls, market) -> Segments:
-        """Read the scenario's ``market.segments``."""
+    def from_market(cls, market, product: dict | None = None) -> Segments:
+        """Read the scenario's ``market.segments``, with a vendor's ``product`` terms over them.
+
+        Args:
+            market: the scenario's ``market`` section.
+            product: per segment, the fields of a vendor's product that differ from the market's.
+        """
+        product = product or {}
+
         def column(field: str, dtype=float) -> np.ndarray:
-            return np.array([getattr(market.segments[s], field) if s in market.segments else 0.0 for s in SEGMENTS],
-                            dtype=dtype)
+            return np.array([product.get(s, {}).get(field, getattr(market.segments[s], field))
+                             if s in market.segments else 0.0 for s in SEGMENTS], dtype=dtype)
 
         return cls(column("share"), column("annual_contract_value"), column("sales_cycle_quarters", int),
                    column("win_rate"), column("annual_churn"))
@@ -217,6 +224,34 @@ class CustomerPopulation:
         if self.vendors > 1:
             mine &= self.vendor == vendor
         ids = np.flatnonzero(mine)
+        self.partner[ids] = -1
+        self.channel[ids] = DIRECT
+        self.services[ids] = False
+        self.churn_multiplier[ids] = self.fit[ids]
+        return ids
+
+    def switch(self, quarter: int, renewed: np.ndarray, switching_cost: float, draws: Draws) -> np.ndarray:
+        """Renewing customers that reconsider move to the vendor their peers use, with several vendors.
+
+        A renewing customer reconsiders with probability ``1 - switching_cost``; it then
+        picks a vendor in proportion to its peers who are each vendor's customers (as
+        of the last word-of-mouth count), and switches if that is another vendor. The
+        new vendor serves it directly from a new contract (no partner, no services).
+
+        Returns:
+            The ids of the customers who switched.
+        """
+        if self.vendors == 1 or renewed.size == 0:
+            return np.empty(0, dtype=np.int64)
+        peers = np.array([self.peer_adopted_share(renewed, v) for v in range(self.vendors)])
+        total = peers.sum(axis=0)
+        reconsider = (draws.uniform(renewed) >= switching_cost) & (total > 0)
+        cumulative = np.cumsum(peers, axis=0)
+        pick = (draws.uniform(renewed)[None, :] * total >= cumulative).sum(axis=0)
+        moved = reconsider & (np.minimum(pick, self.vendors - 1) != self.vendor[renewed])
+        ids = renewed[moved]
+        self.vendor[ids] = np.minimum(pick, self.vendors - 1)[moved]
+        self.start_quarter[ids] = quarter
         self.partner[ids] = -1
         self.channel[ids] = DIRECT
         self.services[ids] = False

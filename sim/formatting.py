@@ -57,14 +57,18 @@ def metric_kind(metric: str, statistic: str | None = None, means: tuple[float, .
     """Whether a metric is ``money``, a ``share`` or a plain ``number``, from its name.
 
     A ratio of two run totals (``statistic == "ratio"``) is a share when its ``means``
-    lie within [-1, 1] and a number otherwise, whatever its name.
+    lie within [-1, 1] and a number otherwise, whatever its name. A startup's metric
+    (``column@vendor``) is of its column's kind.
 
     Examples:
         >>> metric_kind("revenue_partner_sourced"), metric_kind("final_win_rate"), metric_kind("conflicts")
         ('money', 'share', 'number')
         >>> metric_kind("churn", "ratio", (0.12, 0.15)), metric_kind("partner_roi"), metric_kind("avg_deal_size")
         ('share', 'number', 'money')
+        >>> metric_kind("program_cost@ours")
+        'money'
     """
+    metric = metric.partition("@")[0]
     if statistic == "ratio":
         return "share" if all(abs(m) <= 1 for m in means if math.isfinite(m)) else "number"
     name = metric.removeprefix(next((p for p in REDUCTIONS if metric.startswith(p)), ""))

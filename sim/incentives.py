@@ -224,8 +224,9 @@ class IncentiveProgram:
         referral_code = ag.COMMERCIAL_MODEL_CODE["referral"]
         as_referral = inc.referral.resell_as_referral & (p.model_code == ag.COMMERCIAL_MODEL_CODE["resell"])
         self.model_code = np.where(as_referral, referral_code, p.model_code)
-        base = np.where(as_referral, inc.referral.resell_fee, p.margin)
-        self.base_rate = base * np.where(self.model_code == referral_code, inc.referral.fee_scale, inc.margin_scale)
+        self._base = np.where(as_referral, inc.referral.resell_fee, p.margin)
+        self._referral = self.model_code == referral_code
+        self.set_levers(inc.margin_scale, inc.mdf.accrual if inc.mdf is not None else 0.0)
         self.quarters = instalment_quarters(inc.payout_timing, inc.spread_quarters)
         self.late_share = float((self.quarters >= QUARTERS_PER_YEAR).mean())
         self.typical_value = (p.segment_fit @ segments.value) * p.deal_size_multiplier
@@ -241,6 +242,14 @@ class IncentiveProgram:
         self.first_year = np.zeros((len(_LEDGER), direct_owned.size))
 
     # ------------------------------------------------------------------ rates
+    def set_levers(self, margin_scale: float, mdf_accrual: float) -> None:
+        """Set the program's two moving levers: the scale of every margin and the MDF accrual rate.
+
+        A vendor's strategy moves them during a run (:mod:`sim.strategies`).
+        """
+        self.margin_scale, self.mdf_accrual = margin_scale, mdf_accrual
+        self.base_rate = self._base * np.where(self._referral, self.config.referral.fee_scale, margin_scale)
+
     def rate(self) -> np.ndarray:
         """Each partner's margin or fee rate now: its base rate plus its tier's margin bonus."""
         return self.base_rate + self.tiers.benefit("margin_bonus")
@@ -251,7 +260,7 @@ class IncentiveProgram:
         if self.config.mdf is None:
             return np.zeros(p.size)
         # Marketplaces hold no accounts to run campaigns in.
-        return np.where(p.is_marketplace, 0.0, self.config.mdf.accrual + self.tiers.benefit("mdf_bonus"))
+        return np.where(p.is_marketplace, 0.0, self.mdf_accrual + self.tiers.benefit("mdf_bonus"))
 
     def _deal_pay(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Per partner and unit of deal value: (timed first-year pay, MDF accrual, renewal pay)."""

@@ -87,8 +87,14 @@ def summarise(quarterly: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame
     """Per metric: final-quarter mean and interval across replications, plus run totals.
 
     Returns a frame with columns ``metric``, ``statistic`` (``final_quarter`` or
-    ``total``), ``mean``, ``ci_low``, ``ci_high``, ``replications``.
+    ``total``), ``mean``, ``ci_low``, ``ci_high``, ``replications``; with several
+    vendors (a ``vendor`` column), one block per vendor with a ``vendor`` column.
     """
+    if "vendor" in quarterly:
+        blocks = [summarise(rows.drop(columns="vendor"), confidence).assign(vendor=name)
+                  for name, rows in quarterly.groupby("vendor", sort=True)]
+        summary = pd.concat(blocks, ignore_index=True)
+        return summary[["vendor", *[c for c in summary if c != "vendor"]]]
     last = quarterly[quarterly["quarter"] == quarterly["quarter"].max()]
     rows = []
     numeric = [c for c in quarterly.columns

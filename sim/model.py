@@ -36,18 +36,20 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from sim import sales
+from sim import sales, strategies
 from sim.activity import update_activity
-from sim.agents import PartnerPopulation
+from sim.agents import PARTNERED_STATES, PartnerPopulation
 from sim.customers import CustomerPopulation, Segments
 from sim.draws import Draws
 from sim.effort import split_effort, update_installed_share
 from sim.enablement import progress_ramp_and_certification, start_onboarding
 from sim.network import Coverage, coverage_matrix, peer_graph
 from sim.partner_types import SEGMENTS
+from sim.portfolio import settle_portfolios
 from sim.recorder import QuarterFlows, Recorder, partner_table, quarterly_table, vendor_table
 from sim.recruitment import recruit
 from sim.revenue import recognise
+from sim.strategies import Levers
 from sim.tiers import review_partners
 from sim.vendors import StaticRival, VendorAgent, vendor_specs
 
@@ -60,7 +62,9 @@ STREAMS: tuple[str, ...] = ("outreach_slots", "outreach", "accept", "cascade", "
 
 # The vendors' own series, collected by Mesa's DataCollector each quarter.
 VENDOR_REPORTERS = {"vendor": "name", "stage": "stage", "product_readiness": "readiness",
-                    "credibility": "credibility", "routes_active": "routes_active", "route_quality": "route_quality"}
+                    "credibility": "credibility", "routes_active": "routes_active", "route_quality": "route_quality",
+                    "margin_scale": lambda v: v.program.margin_scale, "mdf_accrual": lambda v: v.program.mdf_accrual,
+                    "price": "price"}
 
 
 class EcosystemModel(mesa.Model):
@@ -103,6 +107,9 @@ class EcosystemModel(mesa.Model):
         behavior = scenario.partners.behavior
         self.startups = [VendorAgent(self, spec, i, self.population.views[i], behavior, market.churn, owned)
                          for i, (spec, owned) in enumerate(zip(specs, direct_owned, strict=True))]
+        for spec, view in zip(specs, self.population.views, strict=True):
+            if spec.initial_partners:
+                self.population.start_on_board(view, spec.initial_partners)
         self.vendor = self.startups[0]
         self.partners = self.vendor.partners  # the partners as the (first) vendor sees them
         self.rivals = [StaticRival(self, f"rival_{i + 1}", scenario.rivals, self.population, self.segments, behavior,
@@ -113,6 +120,7 @@ class EcosystemModel(mesa.Model):
         self.recorder = self.recorders[0]
         self.datacollector = mesa.DataCollector(agenttype_reporters={VendorAgent: VENDOR_REPORTERS})
         self.last: dict[str, QuarterFlows] = {}
+        self.lever_history: list[dict[str, Levers]] = []  # each quarter's levers by startup (several startups)
 
     @property
     def multi_vendor(self) -> bool:
@@ -150,38 +158,54 @@ class EcosystemModel(mesa.Model):
         behavior, market = sc.partners.behavior, sc.market
         stream = partial(self.stream, t)
         recruitment, onboarding, mdf = {}, {}, {}
+        if self.multi_vendor:
+            self.lever_history.append(strategies.move(startups, t, self.lever_history, self.last))
         for v in startups:
             paying = c.active_mask(v.index)
             v.assess_stage(int(paying.sum()), float(c.contract_value[paying].sum()))
             v.assess_routes(v.partners)
             progress_ramp_and_certification(v.partners, t)
             update_installed_share(v.partners, self.coverage, paying, v.index)
+        carried_offers = self._carried_offers()
         for v in startups:
-            recruitment[v] = recruit(v.partners, v, t, self._vendor_stream(t, v), behavior)
+            recruitment[v] = recruit(v.partners, v, t, self._vendor_stream(t, v), behavior, carried_offers[v.index])
         for v in startups:
             onboarding[v] = start_onboarding(v.partners, v, self._vendor_stream(t, v)("enablement_slots"))
-        efforts = split_effort(startups, self.rivals, behavior, market.services_ratio)
+        dropped = settle_portfolios(startups, behavior, market.services_ratio)
+        efforts = split_effort(startups, self.rivals, behavior, market.services_ratio, behavior.effort_inertia)
         renewals = sales.renew(c, self.churn_table, market, t, stream("renew"))
         first = sales.close(c, startups, t, stream("close"), stream("attach"))
         pushes = []
         for v, effort in zip(startups, efforts, strict=True):
             mdf[v] = sales.run_mdf_campaigns(v, c, self.coverage)
             pushes.append(sales.partner_push(v, effort.engagement, mdf[v]))
-        adopters = sales.choose_adopters(c, self.coverage, startups, pushes, _cross_brand(market), stream("adopt"),
-                                         stream("choose"))
+        adopters = sales.choose_adopters(c, self.coverage, startups, pushes, market, stream("adopt"), stream("choose"))
         opened = [sales.open_opportunities(c, self.coverage, v, effort.engagement, push, adopting, sc, t,
                                            self._vendor_stream(t, v))
                   for v, effort, push, adopting in zip(startups, efforts, pushes, adopters, strict=True)]
         second = sales.close(c, startups, t, stream("close_again"), stream("attach_again"))  # zero-cycle deals
         for i, v in enumerate(startups):
             self.last[v.name] = self._settle(t, v, recruitment[v], onboarding[v], efforts[i], renewals[i],
-                                             (first[i], second[i]), mdf[v], opened[i])
+                                             (first[i], second[i]), mdf[v], opened[i], dropped[i])
         for v, recorder in zip(startups, self.recorders, strict=True):
             recorder.record(t, self.last[v.name], c, v)
         self.datacollector.collect(self)
 
+    def _carried_offers(self) -> list[np.ndarray | None]:
+        """For each startup, the best deal value among the other startups each partner carries (several only).
+
+        A prospect weighs a startup's offer against what it already carries
+        (:func:`sim.recruitment.acceptance_probability`).
+        """
+        if not self.multi_vendor:
+            return [None]
+        values = np.array([v.program.deal_value() for v in self.startups])
+        carried = np.array([v.partners.in_states(*PARTNERED_STATES) for v in self.startups])
+        held = np.where(carried, values, 0.0)
+        return [np.delete(held, k, axis=0).max(axis=0) for k in range(len(self.startups))]
+
     def _settle(self, t: int, v: VendorAgent, recruitment, onboarding, effort, renewals, closes, mdf,
-                opened) -> QuarterFlows:
+                opened, dropped: np.ndarray) -> QuarterFlows:
         """A vendor's revenue, payouts, partner activity and reviews; the customers of partners that left."""
         sc, c, p = self.config, self.customers, v.partners
         revenue = recognise(c, p.size, sc.market.services_ratio, v.index)
@@ -190,7 +214,7 @@ class EcosystemModel(mesa.Model):
                                    v.program.alignment_target(), sc.partners.behavior)
         review = review_partners(v.tiers, p, c, self.coverage.accounts, t, revenue, renewals, closes,
                                  v.program_spec.scorecard.exit_grace_quarters, v.index)
-        handover = sales.hand_over(c, np.concatenate([activity.left, review.exited]), v.index)
+        handover = sales.hand_over(c, np.concatenate([activity.left, review.exited, dropped]), v.index)
         return QuarterFlows(recruitment, onboarding, effort, renewals, closes, mdf, opened, revenue, payouts,
                             activity, review, handover)
 
@@ -215,11 +239,6 @@ class EcosystemModel(mesa.Model):
 def _direct_cover(spec) -> np.ndarray:
     """Share of each segment's accounts that are the vendor's direct named accounts."""
     return np.array([spec.company.direct_coverage.get(s, 0.0) for s in SEGMENTS])
-
-
-def _cross_brand(market) -> float:
-    """Cross-brand imitation (word of mouth that grows the category for every vendor)."""
-    return getattr(market.adoption, "cross_brand", 0.0)
 
 
 def _name_key(name: str) -> int:

@@ -84,6 +84,7 @@ class Recorder:
         self.partners = partners
         self.tier_names = tier_names
         self.rows: list[dict] = []
+        self.vendor_series: list[dict] = []  # the vendor's levers (sim.strategies) and switching customers
         self.partner_data = {
             "state": np.zeros((quarters, n), dtype=np.int8),
             "certified": np.zeros((quarters, n), dtype=bool),
@@ -96,6 +97,9 @@ class Recorder:
     def record(self, t: int, flows: QuarterFlows, customers, vendor) -> None:
         """Store quarter ``t``'s row and partner rows from its records and the end-of-quarter state."""
         self.rows.append(self._quarter_row(t, flows, customers, vendor))
+        self.vendor_series.append({"customers_switched_out": int(flows.renewals.switched.size),
+                                   "margin_scale": vendor.program.margin_scale,
+                                   "mdf_accrual": vendor.program.mdf_accrual, "price": vendor.price})
         self._store_partners(t, flows, customers, vendor)
 
     # ------------------------------------------------------------------ rows
@@ -284,7 +288,10 @@ def vendor_table(recorders: dict[str, Recorder]) -> pd.DataFrame:
 
     ``market_share`` is the vendor's share of all startups' paying customers;
     ``effort_share`` its share of all partners' selling capacity (effort share x
-    sellers, summed over partners, over all partners' sellers).
+    sellers, summed over partners, over all partners' sellers);
+    ``customers_switched_out`` renewing customers it lost to another vendor;
+    ``margin_scale``, ``mdf_accrual`` and ``price`` are its levers that quarter
+    (:mod:`sim.strategies`).
     """
     rows = []
     for name, r in recorders.items():
@@ -293,7 +300,7 @@ def vendor_table(recorders: dict[str, Recorder]) -> pd.DataFrame:
         quarters = len(r.rows)
         effort = r.partner_data["effort_share"][:quarters] @ sellers / max(sellers.sum(), 1e-12)
         rows.append(quarterly[["quarter", *VENDOR_COLUMNS]].rename(columns={"partners_partnered": "partners_carrying"})
-                    .assign(vendor=name, effort_share=effort))
+                    .assign(vendor=name, effort_share=effort, **pd.DataFrame(r.vendor_series)))
     table = pd.concat(rows, ignore_index=True)
     total = table.groupby("quarter")["customers"].transform("sum")
     table.insert(3, "market_share", np.where(total > 0, table["customers"] / total.where(total > 0, 1), 0.0))

@@ -68,16 +68,21 @@ def acceptance_probability(
     return 1.0 / (1.0 + np.exp(-logit))
 
 
-def _acceptance(partners: ag.PartnerPopulation, vendor, ids: np.ndarray, behavior) -> np.ndarray:
+def _acceptance(partners: ag.PartnerPopulation, vendor, ids: np.ndarray, behavior,
+                carried_offer: np.ndarray | None) -> np.ndarray:
     """Acceptance of the vendor's offer by prospects ``ids``.
 
     What a deal pays under its program, with the tier bonus a prospect expects to
-    reach, against the type's usual margin; credibility, services and installed base.
+    reach, against the better of the type's usual margin and the best offer of the
+    other startups the prospect carries; credibility, services and installed base.
     """
     p, program = partners, vendor.program
     offer = program.deal_value()[ids] + vendor.tiers.expected_margin_bonus() * program.pv_timed[ids]
-    return acceptance_probability(offer, program.usual_value(p.default_margin)[ids], p.services_attach[ids],
-                                  vendor.credibility, p.installed_share[ids], behavior)
+    reference = program.usual_value(p.default_margin)[ids]
+    if carried_offer is not None:
+        reference = np.maximum(reference, carried_offer[ids])
+    return acceptance_probability(offer, reference, p.services_attach[ids], vendor.credibility,
+                                  p.installed_share[ids], behavior)
 
 
 def _approach_order(value: np.ndarray, u: np.ndarray) -> np.ndarray:
@@ -107,7 +112,7 @@ def _eligible(partners: ag.PartnerPopulation, t: int) -> np.ndarray:
 
 
 def vendor_outreach(partners: ag.PartnerPopulation, vendor, t: int, slot_draws: Draws, priority_draws: Draws,
-                    accept_draws: Draws, behavior) -> int:
+                    accept_draws: Draws, behavior, carried_offer: np.ndarray | None = None) -> int:
     """Partner managers approach the prospects whose books look worth most; each accepts or declines.
 
     Returns:
@@ -118,6 +123,8 @@ def vendor_outreach(partners: ag.PartnerPopulation, vendor, t: int, slot_draws: 
     if v.enforce_stage_gates:
         min_stage = np.array([MIN_STAGE_OF_TYPE[name] for name in PARTNER_TYPES])[p.type_index]
         eligible &= min_stage <= vendor.stage
+    if vendor.recruits is not None:
+        eligible &= np.isin(p.type_names, vendor.recruits)
     candidates = np.flatnonzero(eligible)
     slots = stochastic_round(v.partner_managers * v.outreach_per_manager * vendor.route_quality, slot_draws.scalar())
     everyone = np.arange(p.size)
@@ -126,12 +133,12 @@ def vendor_outreach(partners: ag.PartnerPopulation, vendor, t: int, slot_draws: 
     if candidates.size == 0 or slots == 0:
         return 0
     approached = candidates[_approach_order(p.book_value[candidates], priority[candidates])[:slots]]
-    accept = accept_u[approached] < _acceptance(p, vendor, approached, behavior)
+    accept = accept_u[approached] < _acceptance(p, vendor, approached, behavior, carried_offer)
     return int(_join(p, approached, accept, t, ramp_left=-1).size)
 
 
-def distributor_cascade(partners: ag.PartnerPopulation, vendor, t: int, draws: Draws,
-                        behavior) -> tuple[int, float]:
+def distributor_cascade(partners: ag.PartnerPopulation, vendor, t: int, draws: Draws, behavior,
+                        carried_offer: np.ndarray | None = None) -> tuple[int, float]:
     """Enabled distributors recruit resellers of their own network and enable them.
 
     A distributor's recruiting capacity (``resellers_recruited_per_quarter``: resellers
@@ -152,7 +159,7 @@ def distributor_cascade(partners: ag.PartnerPopulation, vendor, t: int, draws: D
         return 0, 0.0
     # Acceptance depends on the offer, credibility and installed base, which the cascade
     # does not change: computed once for all partners rather than per distributor.
-    acceptance = _acceptance(p, vendor, everyone, behavior)
+    acceptance = _acceptance(p, vendor, everyone, behavior, carried_offer)
     eligible = _eligible(p, t)
     for dist in distributors:
         network = np.flatnonzero((p.parent == dist) & eligible)
@@ -168,7 +175,8 @@ def distributor_cascade(partners: ag.PartnerPopulation, vendor, t: int, draws: D
     return recruited, spend
 
 
-def recruit(partners: ag.PartnerPopulation, vendor, t: int, stream, behavior) -> Recruitment:
+def recruit(partners: ag.PartnerPopulation, vendor, t: int, stream, behavior,
+            carried_offer: np.ndarray | None = None) -> Recruitment:
     """The vendor's outreach, then its distributors' cascade.
 
     Args:
@@ -177,8 +185,10 @@ def recruit(partners: ag.PartnerPopulation, vendor, t: int, stream, behavior) ->
         t: the quarter.
         stream: ``stream(purpose)`` gives the quarter's :class:`sim.draws.Draws` of a purpose.
         behavior: the scenario's ``partners.behavior`` section.
+        carried_offer: with several startups, the best offer among the other startups
+            each partner carries (what a prospect compares the vendor's with).
     """
     outreach = vendor_outreach(partners, vendor, t, stream("outreach_slots"), stream("outreach"), stream("accept"),
-                               behavior)
-    cascaded, spend = distributor_cascade(partners, vendor, t, stream("cascade"), behavior)
+                               behavior, carried_offer)
+    cascaded, spend = distributor_cascade(partners, vendor, t, stream("cascade"), behavior, carried_offer)
     return Recruitment(outreach + cascaded, spend)

@@ -17,7 +17,7 @@ happened as records.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -36,10 +36,11 @@ BLOCK = 65_536  # customers per block in the adoption pass: its temporaries fit 
 
 @dataclass(frozen=True)
 class Renewals:
-    """Customers at a contract anniversary this quarter."""
+    """A vendor's customers at a contract anniversary this quarter."""
 
     renewed: np.ndarray  # customer ids
-    churned: np.ndarray  # customer ids
+    churned: np.ndarray  # customer ids that left the category
+    switched: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))  # ids lost to another vendor
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,9 @@ class Handover:
 def renew(customers: CustomerPopulation, churn: np.ndarray, market, t: int, draws: Draws) -> list[Renewals]:
     """Contracts at their anniversary renew (services-attached ones expand) or churn; one record per vendor.
 
+    With several vendors, some renewing customers switch vendor
+    (:meth:`sim.customers.CustomerPopulation.switch`).
+
     Args:
         customers: the customer population.
         churn: annual churn of each vendor's product per segment (vendors x segments).
@@ -104,7 +108,11 @@ def renew(customers: CustomerPopulation, churn: np.ndarray, market, t: int, draw
     renewed, churned = c.renew(t, churn, market.services_expansion, draws, market.churn)
     if c.vendors == 1:
         return [Renewals(renewed, churned)]
-    return [Renewals(renewed[c.vendor[renewed] == v], churned[c.vendor[churned] == v]) for v in range(c.vendors)]
+    was = c.vendor[renewed].copy()
+    switched = c.switch(t, renewed, market.switching_cost, draws)
+    stayed = ~np.isin(renewed, switched)
+    return [Renewals(renewed[(was == v) & stayed], churned[c.vendor[churned] == v], renewed[(was == v) & ~stayed])
+            for v in range(c.vendors)]
 
 
 def close(customers: CustomerPopulation, startups: list, t: int, close_draws: Draws,
@@ -173,7 +181,7 @@ def partner_push(vendor, engagement: np.ndarray, mdf: MdfSpend) -> Push:
 
 
 def choose_adopters(customers: CustomerPopulation, coverage: Coverage, startups: list, pushes: list[Push],
-                    cross_brand: float, adopt_draws: Draws, choose_draws: Draws) -> list[Adopters]:
+                    market, adopt_draws: Draws, choose_draws: Draws) -> list[Adopters]:
     """Prospects who enter a buying process this quarter, each with one vendor.
 
     Each vendor ``v`` has an adoption hazard in each prospect's account
@@ -183,10 +191,11 @@ def choose_adopters(customers: CustomerPopulation, coverage: Coverage, startups:
     vendors, cross-brand word of mouth ``cross_brand (f - f_v)`` from the other
     vendors' customers, which grows the category for everyone (Libai, Muller & Peres
     2009, "The role of within-brand and cross-brand communications in competitive
-    growth", Journal of Marketing 73(3)). The prospect enters a buying process with
-    hazard ``min(1, sum_v a_v / w_v)`` (``w_v``: the vendor's win rate in its segment)
-    and chooses vendor ``v`` with probability proportional to ``a_v / w_v``: market
-    share emerges from these hazards.
+    growth", Journal of Marketing 73(3)). With several vendors, a vendor's price
+    relative to its list weighs on it (``a_v x price_v ^ -market.price_elasticity``).
+    The prospect enters a buying process with hazard ``min(1, sum_v a_v / w_v)``
+    (``w_v``: the vendor's win rate in its segment) and chooses vendor ``v`` with
+    probability proportional to ``a_v / w_v``: market share emerges from these hazards.
 
     Customers are taken a cache-sized block at a time, so the temporaries of a block
     stay in cache however many customers there are, and the hazards are computed for
@@ -198,6 +207,8 @@ def choose_adopters(customers: CustomerPopulation, coverage: Coverage, startups:
         One :class:`Adopters` per startup, in order.
     """
     c = customers
+    cross_brand = market.adoption.cross_brand
+    price_weight = [v.price ** -market.price_elasticity if len(startups) > 1 else 1.0 for v in startups]
     c.refresh_word_of_mouth()
     indptr, partner_of_entry = coverage.matrix.indptr, coverage.matrix.indices
     parts: list[list] = [[] for _ in startups]
@@ -211,13 +222,14 @@ def choose_adopters(customers: CustomerPopulation, coverage: Coverage, startups:
         peers = [c.peer_adopted_share(block, v.index) for v in startups]
         all_peers = sum(peers) if len(startups) > 1 else None
         hazards = []
-        for vendor, push, peer in zip(startups, pushes, peers, strict=True):
+        for vendor, push, peer, weight in zip(startups, pushes, peers, price_weight, strict=True):
             partner_push = np.bincount(entry_of_block, weights=push.partner[partner_of_entry[lo:hi]],
                                        minlength=stop - start)  # cover @ push for the block's rows
             others = None if all_peers is None else all_peers - peer
-            hazards.append(deals.adoption_hazard(vendor.adoption.innovation, vendor.adoption.imitation, partner_push,
-                                                 push.marketplace[segment], peer, vendor.segments.win[segment],
-                                                 cross_brand, others))
+            hazard = deals.adoption_hazard(vendor.adoption.innovation, vendor.adoption.imitation, partner_push,
+                                           push.marketplace[segment], peer, vendor.segments.win[segment],
+                                           cross_brand, others)
+            hazards.append(hazard if weight == 1.0 else (hazard[0] * weight, *hazard[1:]))
         chosen = _choose(hazards, prospects, start, adopt_draws, choose_draws)
         for k, (hazard, entering) in enumerate(zip(hazards, chosen, strict=True)):
             _, _, partner, market, wom = hazard
@@ -287,6 +299,8 @@ def open_opportunities(customers: CustomerPopulation, coverage: Coverage, vendor
                                          vendor.readiness, p, conflicts.partner_beat_direct,
                                          program.direct_resistance, stream("terms"),
                                          support=vendor.tiers.benefit("support"))
+    if vendor.price != 1.0:
+        value = value * vendor.price
     c.open_opportunities(opps.ids, t, t + cycle, win, value, opps.channel, opps.partner, fit=fit,
                          vendor=vendor.index)
     own = (opps.partner >= 0) & ((opps.channel == SOURCED) | (opps.channel == MARKETPLACE))

@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from sim.common import content_hash, read_mapping, read_yaml_mapping
+from sim.common import content_hash, load_yaml, read_mapping, read_yaml_mapping
 from sim.errors import ScenarioError, format_validation_error
 from sim.presets import PRESET_SECTIONS
 from sim.schema import (
@@ -68,9 +68,11 @@ def parse_overrides(pairs: list[str] | None) -> dict[str, Any]:
         if not sep or not key.strip():
             raise ScenarioError(f"--set {pair!r}: expected key.path=value")
         try:
-            value = yaml.safe_load(raw) if raw.strip() else ""
-        except yaml.YAMLError:
-            raise ScenarioError(f"--set {pair!r}: cannot read value {raw!r}") from None
+            value = load_yaml(raw) if raw.strip() else ""
+        except yaml.YAMLError as exc:
+            problem = getattr(exc, "problem", None)
+            detail = f" ({problem})" if problem and problem.startswith("duplicate key") else ""
+            raise ScenarioError(f"--set {pair!r}: cannot read value {raw!r}{detail}") from None
         overrides[key.strip()] = value
     return overrides
 
@@ -82,8 +84,10 @@ def apply_overrides(data: dict, overrides: dict[str, Any], source: str = "--set"
     preset's (``PRESET_SECTIONS``), so a preset chosen over a resolved scenario takes
     effect; other overrides of the same call then apply on top.
 
-    Unknown paths are not guessed here: they become unknown keys that validation
-    rejects with a did-you-mean.
+    In a list of named sections (``vendors``), a path part names an entry:
+    ``vendors.alpha.program.incentives.margin_scale`` sets that key of the vendor
+    ``alpha``. Unknown paths are not guessed here: they become unknown keys that
+    validation rejects with a did-you-mean.
     """
     data = copy.deepcopy(data)
     if "program.preset" in overrides and isinstance(data.get("program"), dict):
@@ -93,14 +97,25 @@ def apply_overrides(data: dict, overrides: dict[str, Any], source: str = "--set"
         node = data
         parts = path.split(".")
         for i, part in enumerate(parts[:-1]):
-            child = node.get(part)
+            child = _named_item(node, part) if isinstance(node, list) else node.get(part)
             if child is None:
+                if isinstance(node, list):
+                    names = [item.get("name") for item in node if isinstance(item, dict)]
+                    raise ScenarioError(f"{source} {path}: no entry named {part!r} in {'.'.join(parts[:i])} "
+                                        f"(names: {', '.join(map(str, names))})")
                 child = node[part] = {}
-            if not isinstance(child, dict):
+            if not isinstance(child, dict | list):
                 raise ScenarioError(f"{source} {path}: {'.'.join(parts[: i + 1])} is a value, not a section")
             node = child
+        if isinstance(node, list):
+            raise ScenarioError(f"{source} {path}: {'.'.join(parts[:-1])} is a list; name an entry and a key in it")
         node[parts[-1]] = value
     return data
+
+
+def _named_item(items: list, name: str) -> dict | None:
+    """The entry of a list of sections (such as ``vendors``) whose ``name`` is ``name``."""
+    return next((item for item in items if isinstance(item, dict) and item.get("name") == name), None)
 
 
 def validate_scenario(data: dict, label: str, overrides: dict[str, Any] | None = None,
@@ -149,7 +164,10 @@ def load_base_scenario(reference: str | dict, label: str, folder: Path) -> Scena
     if isinstance(reference, dict):
         return validate_scenario(copy.deepcopy(reference), f"{label}: scenario", folder=folder)
     path = folder / reference
-    if not path.is_file():
+    if path.is_dir():
+        raise ScenarioError(f"{label}: scenario = {reference!r}: {path} is a directory, expected a scenario "
+                            "YAML file")
+    if not path.exists():
         raise ScenarioError(f"{label}: scenario = {reference!r}: file not found (looked for {path})")
     return load_scenario(path)
 

@@ -70,18 +70,33 @@ class VendorSpec:
     program: object  # its partner program section
     adoption: object  # its Bass innovation and (within-brand) imitation coefficients
     segments: object  # its product's deal terms per segment (sim.customers.Segments)
+    price: float = 1.0  # its price relative to the list contract values
+    recruits: tuple[str, ...] | None = None  # the partner types it recruits (None: every type)
+    initial_partners: dict | None = None  # partners of each type on board with it at the start
+    strategy: object = None  # how it moves its levers (sim.strategies)
+    changes: tuple = ()  # scheduled moves
 
 
 def vendor_specs(scenario) -> list[VendorSpec]:
-    """The startups of a scenario, in the model's canonical order.
+    """The startups of a scenario, in the model's canonical order (by name, so listing order changes nothing).
 
     A one-vendor file (``vendor``, ``program``) describes the startup ``focal``, selling
     at the market's segment terms with the market's adoption coefficients.
     """
     from sim.customers import Segments
 
-    return [VendorSpec("focal", scenario.vendor, scenario.program, scenario.market.adoption,
-                       Segments.from_market(scenario.market))]
+    market = scenario.market
+    if scenario.vendors is None:
+        return [VendorSpec("focal", scenario.vendor, scenario.program, market.adoption, Segments.from_market(market))]
+    specs = []
+    for entry in sorted(scenario.vendors, key=lambda v: v.name):
+        terms = {seg: {k: v for k, v in entry.product[seg].model_dump().items() if v is not None}
+                 for seg in entry.product}
+        segments = Segments.from_market(market, terms)
+        specs.append(VendorSpec(entry.name, entry, entry.program, entry.adoption or market.adoption, segments,
+                                entry.price, tuple(entry.recruits) if entry.recruits is not None else None,
+                                dict(entry.initial_partners), entry.strategy, tuple(entry.changes)))
+    return specs
 
 
 class VendorAgent(mesa.Agent):
@@ -113,6 +128,9 @@ class VendorAgent(mesa.Agent):
         self.stage = max(self.config.stage or 1, self._derived_stage(customers=0, arr=0.0))
         self.route_quality = 1.0
         self.routes_active = 0
+        self.price = spec.price
+        self.recruits = spec.recruits
+        self.strategy, self.changes = spec.strategy, spec.changes
         self.tiers = TierBook(spec.program, partners.size)
         self.tiers.tier[:] = partners.start_tier  # partners of a roster start in their tier (sim/roster.py)
         self.program = IncentiveProgram(spec.program, behavior, churn, partners, spec.segments, direct_owned,

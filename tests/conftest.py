@@ -1,8 +1,10 @@
 """Shared fixtures: small, fast scenarios built from the shipped files."""
 
+import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
@@ -35,3 +37,9 @@ def small(name: str = "small", **sections) -> dict:
 def small_scenario() -> dict:
     """A small scenario with every partner type present."""
     return small()
+
+
+# Property-based tests (hypothesis): a quick profile by default; ECOSIM_HYPOTHESIS=thorough runs many more examples.
+settings.register_profile("quick", max_examples=15, deadline=None, derandomize=True)
+settings.register_profile("thorough", max_examples=300, deadline=None)
+settings.load_profile(os.environ.get("ECOSIM_HYPOTHESIS", "quick"))

@@ -78,7 +78,9 @@ def _experiment_tables(path: Path) -> dict[str, pd.DataFrame]:
     import sim
 
     data = yaml.safe_load(path.read_text())
-    data["scenario"] = str((path.parent / data["scenario"]).resolve())
+    for holder in (data, *data["arms"]):  # the base and the arms' own scenarios, read from the file's folder
+        if isinstance(holder.get("scenario"), str):
+            holder["scenario"] = str((path.parent / holder["scenario"]).resolve())
     data["set"] = {**data.get("set", {}), "market.customers": SMALL_EXPERIMENT["customers"]}
     result = sim.compare(data, replications=SMALL_EXPERIMENT["replications"], seed=data.get("seed", 0),
                          quarters=SMALL_EXPERIMENT["quarters"], write=False, progress=False)

@@ -26,7 +26,7 @@ def bench():
         sys.path.remove(str(BENCHMARKS))
 
 
-@pytest.mark.parametrize("size", ["M", "L", "XL"])
+@pytest.mark.parametrize("size", ["M", "L", "XL", "XXL"])
 def test_size_scenarios_validate_with_the_reference_counts(bench, size):
     """Each size is a valid scenario with DESIGN.md's customer and partner counts."""
     scenario = sim.load_scenario(bench["sizes"].size_scenario(size))
@@ -39,10 +39,11 @@ def test_size_scenarios_validate_with_the_reference_counts(bench, size):
 def test_measurement_reports_every_phase(bench):
     """A tiny run goes through every timed phase (the benchmark keeps up with the model)."""
     result = bench["measure"].measure_replication(
-        bench["sizes"].size_scenario("M", 0.02, quarters=3)
+        bench["sizes"].size_scenario("M", 0.02, quarters=3), write=True
     )
     assert result["customers"] == 1_000 and result["quarters"] == 3
     assert 0 < result["customer_update_s"] <= result["step_s"] <= result["total_s"]
+    assert result["write_s"] > 0 and result["partner_rows"] == 3 * result["partners"]
     assert result["peak_rss_bytes"] > 0
 
 

@@ -5,6 +5,7 @@ import yaml
 from conftest import ROOT
 
 from sim.cli import main
+from sim.errors import ScenarioError
 from sim.experiments import load_calibration
 
 EXAMPLE = ROOT / "scenarios" / "history"
@@ -138,7 +139,7 @@ def test_a_parameter_given_twice_is_refused(tmp_path, capsys):
                                       "    high: 0.02\n  vendor.partner_managers:")
     code, err = run(tmp_path, capsys, HISTORY, text)
     assert code == 2
-    assert "parameters.market.adoption.innovation is given twice" in err and "line" in err
+    assert "calibration.yaml: duplicate key 'market.adoption.innovation'" in err and "again at line 7" in err
 
 
 @pytest.mark.parametrize(("args", "expected"), [
@@ -152,6 +153,12 @@ def test_bad_arguments_are_refused(tmp_path, capsys, args, expected):
     assert expected in err
 
 
+def test_a_scenario_of_several_startups_is_refused(tmp_path):
+    (tmp_path / "h.csv").write_text(HISTORY)
+    with pytest.raises(ScenarioError, match="several startups"):
+        load_calibration(ROOT / "scenarios" / "two_startups.yaml", tmp_path / "h.csv", SPEC)
+
+
 def test_a_good_calibration_loads_with_its_defaults(tmp_path):
     (tmp_path / "h.csv").write_text(HISTORY)
     spec = {k: v for k, v in SPEC.items() if k != "kpis"}
@@ -162,7 +169,6 @@ def test_a_good_calibration_loads_with_its_defaults(tmp_path):
 
 
 def test_a_combination_of_values_the_scenario_refuses_is_named(tmp_path):
-    from sim.errors import ScenarioError
     from sim.experiments.calibration_abc import SIMULATION_SEED, Simulator
 
     (tmp_path / "h.csv").write_text(HISTORY)
@@ -178,3 +184,15 @@ def test_a_combination_of_values_the_scenario_refuses_is_named(tmp_path):
         assert set(simulator({**particle, "partners.behavior.poor_fit_churn": 2.0})) == set(SPEC["kpis"])
     finally:
         SIMULATION_SEED.reset(token)
+
+
+def test_a_result_directory_that_holds_something_is_refused(tmp_path, capsys):
+    (tmp_path / "history.csv").write_text(HISTORY)
+    (tmp_path / "calibration.yaml").write_text(yaml.safe_dump(SPEC))
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "keep.txt").write_text("mine")
+    code = main(["calibrate", str(EXAMPLE / "company.yaml"), "--history", str(tmp_path / "history.csv"),
+                 "--spec", str(tmp_path / "calibration.yaml"), "--out", str(out)])
+    assert code == 2 and "directory exists and is not empty" in capsys.readouterr().err
+    assert [p.name for p in out.iterdir()] == ["keep.txt"] and not (tmp_path / ".out.partial").exists()

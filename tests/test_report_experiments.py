@@ -64,7 +64,8 @@ def test_comparison_report_has_forest_plot_arms_and_paired_rows(comparison_dir, 
     assert detect_kind(comparison_dir) == "comparison"
     assert main(["report", str(comparison_dir)]) == 0
     page = (comparison_dir / "report.html").read_text()
-    assert figure_ids(page) == ["forest", "arms_over_time"]
+    assert figure_ids(page) == ["forest", "revenue_by_route", "partners_in_program", "ecosystem_and_flywheel",
+                                "arms_over_time", "network_base", "network_bigger_margin"]
     assert "Does a bigger margin pay?" in page and "bigger_margin vs base" in page
     comparison = pd.read_csv(comparison_dir / "comparison.csv")
     assert page.count("bigger_margin vs base") == len(comparison) == 3

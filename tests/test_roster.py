@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
 from conftest import ROOT
 
 import sim
@@ -161,3 +162,13 @@ def test_bad_roster_settings_are_refused(tmp_path, capsys, scenario, expected):
     assert code == 2
     for fragment in expected:
         assert fragment in err, f"{fragment!r} not in {err!r}"
+
+
+def test_a_roster_belongs_to_a_one_startup_scenario(tmp_path, capsys):
+    (tmp_path / "roster.csv").write_text(ROSTER)
+    data = yaml.safe_load((ROOT / "scenarios" / "two_startups.yaml").read_text())
+    data.setdefault("partners", {})["roster"] = {"file": "roster.csv", "as_of": "2026-01-01"}
+    path = tmp_path / "two.yaml"
+    path.write_text(yaml.safe_dump(data))
+    assert main(["validate", str(path)]) == 2
+    assert "vendors[].initial_partners" in capsys.readouterr().err

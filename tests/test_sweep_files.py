@@ -102,7 +102,13 @@ def test_bad_sweep_files_exit_2_naming_key_value_and_what_is_allowed(tmp_path, c
 
 def test_a_point_that_breaks_a_cross_field_rule_is_named(tmp_path, capsys):
     err = refused(tmp_path, capsys, sweep_file(parameters={"partners.var.initial": [0, 30]}))
-    assert "point 1: partners.var.initial=30" in err and "cannot exceed count" in err
+    assert "(partners.var.initial=30)" in err and "cannot exceed count" in err
+
+
+def test_a_combination_that_breaks_a_cross_field_rule_is_named_by_its_point(tmp_path):
+    content = sweep_file(parameters={"partners.var.initial": [0, 30], "partners.var.count": [40, 20]})
+    with pytest.raises(ScenarioError, match="point 3: partners.var.initial=30, partners.var.count=20.*cannot exceed"):
+        load_sweep(content)
 
 
 def test_yaml_errors_and_non_mappings_are_refused(tmp_path, capsys):

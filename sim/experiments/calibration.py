@@ -46,13 +46,21 @@ import pandas as pd
 import pyabc
 import yaml
 
-from sim.common import RESULTS_ROOT, atomic_directory, package_version, write_json
+from sim.common import (
+    RESULTS_ROOT,
+    atomic_directory,
+    claim_directory,
+    package_version,
+    result_stem,
+    staging_dir,
+    write_json,
+)
 from sim.errors import ScenarioError
 from sim.experiments.calibration_abc import SeededSampler, run_generation
 from sim.experiments.calibration_spec import Calibration, load_calibration
 from sim.experiments.executors import check_executor, open_executor
 from sim.experiments.posterior import correlations, draw_particles, generations_frame, posterior_frame, summarise
-from sim.experiments.store import SweepStore, work_dir
+from sim.experiments.store import SweepStore
 from sim.formatting import compact
 from sim.runner import build_manifest, run_replication
 from sim.scenario import Scenario, apply_overrides, load_scenario
@@ -169,35 +177,34 @@ def calibrate(
 
 def _open_work(calibration: Calibration, fingerprint: str, out, resume: bool, write: bool,
                started: datetime) -> tuple[Path, Path]:
-    """The destination and the work directory (created, or reopened to resume)."""
-    if not write:
-        if resume:
+    """The destination and its work directory: claimed anew (:func:`sim.common.claim_directory`), or reopened."""
+    if resume:
+        if not write:
             raise ScenarioError("--resume needs a written calibration (write=True)")
-        target = Path(tempfile.mkdtemp(prefix="ecosim-calibration-")) / calibration.name
-    elif resume:
         target = Path(out) if out is not None else \
             SweepStore.find_interrupted(RESULTS_ROOT / calibration.name, fingerprint)
         if target is None:
             raise ScenarioError(f"--resume: no interrupted run of this calibration under "
                                 f"{RESULTS_ROOT / calibration.name}/ (give --out DIR if it was written elsewhere)")
-    else:
-        target = Path(out) if out is not None else \
-            RESULTS_ROOT / calibration.name / f"{started:%Y%m%dT%H%M%SZ}-{fingerprint[:8]}"
-    work = work_dir(target)
-    if target.exists() and (not target.is_dir() or any(target.iterdir())):
-        raise ScenarioError(f"{target}: this calibration is already complete" if resume else
-                            f"--out {target}: exists and is not empty; choose a new directory")
-    if resume:
+        work = staging_dir(target)
+        if target.exists() and any(target.iterdir()):
+            raise ScenarioError(f"{target}: this calibration is already complete")
         if not (work / PLAN).is_file():
             raise ScenarioError(f"--resume: no interrupted calibration at {work}")
         if json.loads((work / PLAN).read_text()).get("fingerprint") != fingerprint:
             raise ScenarioError(f"--resume: the calibration in {work} was started from a different scenario, "
                                 "history or calibration file; run without --resume, or give a new --out")
         return target, work
-    if work.exists():
-        raise ScenarioError(f"{work}: an interrupted calibration is already there; rerun with --resume to finish "
-                            "it, or delete that directory to start over")
-    work.mkdir(parents=True)
+    if not write:
+        target = claim_directory(Path(tempfile.mkdtemp(prefix="ecosim-calibration-")) / calibration.name)
+    elif out is not None:
+        if staging_dir(Path(out)).exists():
+            raise ScenarioError(f"{staging_dir(Path(out))}: an interrupted calibration is already there; rerun with "
+                                "--resume to finish it, or delete that directory to start over")
+        target = claim_directory(Path(out))
+    else:
+        target = claim_directory(RESULTS_ROOT / calibration.name / result_stem(started, fingerprint), unique=True)
+    work = staging_dir(target)
     write_json(work / PLAN, {"name": calibration.name, "fingerprint": fingerprint, "sessions": []})
     return target, work
 

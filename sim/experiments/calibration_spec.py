@@ -29,7 +29,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import Field, ValidationError, model_validator
 
 from sim.common import NAME_PATTERN, Strict, content_hash, read_mapping
@@ -171,29 +170,8 @@ class Calibration:
                              "scenario": self.scenario.resolved(), "history": observed})
 
 
-def _duplicate_keys(path: Path) -> None:
-    """Refuse a key given twice in one mapping (YAML keeps the last silently)."""
-    def walk(node: yaml.Node, prefix: str) -> None:
-        if isinstance(node, yaml.MappingNode):
-            seen: dict[str, int] = {}
-            for key, value in node.value:
-                name = str(key.value)
-                if name in seen:
-                    raise ScenarioError(f"{path}: line {key.start_mark.line + 1}: {prefix}{name} is given twice "
-                                        f"(also on line {seen[name]}); give each key once")
-                seen[name] = key.start_mark.line + 1
-                walk(value, f"{prefix}{name}.")
-        elif isinstance(node, yaml.SequenceNode):
-            for i, item in enumerate(node.value):
-                walk(item, f"{prefix}{i}.")
-
-    walk(yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader), "")
-
-
 def _read_spec(source: str | Path | dict) -> tuple[CalibrationFile, str]:
-    data, label, _ = read_mapping(source, "calibration")
-    if not isinstance(source, dict):
-        _duplicate_keys(Path(source))
+    data, label, _ = read_mapping(source, "calibration")  # a key given twice is refused there
     try:
         return CalibrationFile.model_validate(data), label
     except ValidationError as exc:
@@ -253,6 +231,9 @@ def load_calibration(scenario: str | Path | dict, history: str | Path, spec: str
     file, label = _read_spec(spec)
     data, scenario_label, folder = read_mapping(scenario, "scenario")
     checked = validate_scenario(data, scenario_label, folder=folder)
+    if checked.vendors is not None:
+        raise ScenarioError(f"{scenario_label}: has several startups ('vendors'); a calibration fits one company's "
+                            "history to a one-startup scenario (vendor, program)")
     base = checked.resolved()
     observed = read_history(history, recorded_metrics(base), checked.simulation.quarters)
     kpis = dict(file.kpis) if file.kpis is not None else dict.fromkeys(observed.frame.columns, 1.0)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
 from dataclasses import dataclass
 from numbers import Integral, Real
 from typing import Any
@@ -26,8 +27,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["METHODS", "SAMPLED_METHODS", "Levels", "Range", "Choices", "Design", "parse_parameter",
-           "design_points", "unit_sample", "salib_problem", "is_power_of_two"]
+__all__ = ["METHODS", "SAMPLED_METHODS", "Levels", "Range", "Choices", "Design", "parse_parameter", "first_value",
+           "probe_values", "design_size", "design_points", "unit_sample", "salib_problem", "is_power_of_two"]
 
 METHODS = ("grid", "random", "lhs", "sobol", "morris")
 SAMPLED_METHODS = ("random", "lhs", "sobol", "morris")
@@ -182,6 +183,40 @@ class Design:
     values: list[dict]
     table: pd.DataFrame
     unit: np.ndarray | None
+
+
+def first_value(parameter: Parameter) -> Any:
+    """A parameter's first value: a grid axis's first level, a range's low end, the first choice."""
+    if isinstance(parameter, Range):
+        return _plain(parameter.from_unit(np.zeros(1)))[0]
+    return parameter.values[0]
+
+
+def probe_values(parameter: Parameter) -> list:
+    """The values that stand for a parameter when it is checked alone: every level or choice, a range's ends."""
+    if isinstance(parameter, Range):
+        return _plain(parameter.from_unit(np.array([0.0, 1.0])))
+    return list(parameter.values)
+
+
+def design_size(parameters: dict[str, Parameter], method: str, samples: int | None = None, *,
+                second_order: bool = False) -> int:
+    """The number of points :func:`design_points` would build, computed without building any.
+
+    Examples:
+        >>> design_size({"a": Levels((1, 2, 3)), "b": Levels((0, 1))}, "grid")
+        6
+        >>> design_size({"a": Range(0, 1), "b": Range(0, 1)}, "sobol", 8)
+        32
+    """
+    dimensions = len(parameters)
+    if method == "grid":
+        return math.prod(len(p.values) for p in parameters.values())
+    per_sample = {"random": 1, "lhs": 1, "sobol": 2 * dimensions + 2 if second_order else dimensions + 2,
+                  "morris": dimensions + 1}
+    if method not in per_sample:
+        raise ValueError(f"unknown design {method!r}")
+    return samples * per_sample[method]
 
 
 def design_points(parameters: dict[str, Parameter], method: str, samples: int | None = None, seed: int = 0,

@@ -14,6 +14,10 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import select
+import signal
+import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, as_completed, wait
 from contextlib import contextmanager
@@ -92,7 +96,8 @@ def open_executor(kind: str, workers: int | None = None, scheduler: str | None =
         yield ExecutorInfo(SerialExecutor(), kind, 1)
     elif kind == "processes":
         n = workers or machine_workers()
-        pool = ProcessPoolExecutor(max_workers=n, mp_context=_worker_context())
+        pool = ProcessPoolExecutor(max_workers=n, mp_context=_worker_context(), initializer=_start_worker,
+                                   initargs=(os.getpid(),))
         try:
             yield ExecutorInfo(pool, kind, n)
         finally:
@@ -108,8 +113,9 @@ def run_tasks[T, R](fn: Callable[[T], R], tasks: Iterable[T], info: ExecutorInfo
 
     At most two tasks per worker are in flight (one on the serial executor), so every
     finished task is handed on (a sweep saves it) before the next ones pile up. On
-    Ctrl-C, queued tasks are cancelled and running ones are still collected and handed
-    on (a second Ctrl-C abandons them) before the interruption goes on.
+    Ctrl-C (or SIGTERM, which the command line turns into the same interruption),
+    queued tasks are cancelled and running ones are still collected and handed on (a
+    second signal abandons them) before the interruption goes on.
 
     Args:
         fn: what to run; it must be picklable for process pools and Dask.
@@ -165,6 +171,47 @@ def run_tasks[T, R](fn: Callable[[T], R], tasks: Iterable[T], info: ExecutorInfo
                 collect(future)
         raise
     return lost
+
+
+def _start_worker(parent: int) -> None:
+    """Set up a pool worker: leave Ctrl-C to the parent, and exit as soon as the parent is gone.
+
+    A terminal's Ctrl-C reaches every process of its group; the parent alone decides
+    what to keep (:func:`run_tasks` collects the running tasks), so workers ignore it.
+    A worker whose parent is killed (SIGKILL, a crash) would otherwise wait on its task
+    queue forever, and keep the fork server and resource tracker alive with it: a
+    daemon thread watches the parent and ends the worker when it exits.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_exit_with, args=(parent,), name="ecosim-parent-watch", daemon=True).start()
+
+
+def _exit_with(parent: int) -> None:
+    """Return never: wait until process ``parent`` exits, then end this process at once.
+
+    On Linux a pidfd becomes readable when the process exits (no polling, no confusion
+    with a later process given the same id); elsewhere the parent is polled every second.
+    """
+    try:
+        handle = os.pidfd_open(parent)
+    except AttributeError:  # no pidfd_open on this OS
+        while _alive(parent):
+            time.sleep(1.0)
+    except OSError:  # the parent is already gone
+        pass
+    else:
+        select.select([handle], [], [])
+    os._exit(1)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _worker_context() -> multiprocessing.context.BaseContext:

@@ -35,14 +35,15 @@ from pathlib import Path
 import pandas as pd
 from tqdm.auto import tqdm
 
-from sim.common import RESULTS_ROOT, package_version, write_json
+from sim.common import RESULTS_ROOT, package_version, result_stem, write_json
 from sim.errors import EcosimError, ScenarioError
-from sim.experiments.executors import ExecutorInfo, check_executor, open_executor, run_tasks
+from sim.experiments.executors import ExecutorInfo, check_executor, machine_workers, open_executor, run_tasks
 from sim.experiments.sensitivity import point_summary, sensitivity
 from sim.experiments.store import SweepStore
 from sim.experiments.sweep_report import format_report
-from sim.experiments.sweep_spec import SweepSpec, load_sweep
+from sim.experiments.sweep_spec import MAX_POINTS, SweepSpec, load_sweep
 from sim.experiments.tasks import RunSpec, Task, TaskResult, run_task
+from sim.limits import check_memory, run_bytes
 from sim.runner import build_manifest
 from sim.scenario import Scenario
 
@@ -141,9 +142,9 @@ def _open_store(spec: SweepSpec, out, resume: bool, write: bool, started: dateti
             raise ScenarioError(f"--resume: no interrupted run of this sweep under {RESULTS_ROOT / spec.name}/ "
                                 "(give --out DIR if it was written elsewhere)")
         return SweepStore.resume(target, plan)
-    target = Path(out) if out is not None else \
-        RESULTS_ROOT / spec.name / f"{started:%Y%m%dT%H%M%SZ}-{plan['fingerprint'][:8]}"
-    return SweepStore.create(target, plan)
+    if out is not None:
+        return SweepStore.create(Path(out), plan)
+    return SweepStore.create(RESULTS_ROOT / spec.name / result_stem(started, plan["fingerprint"]), plan, unique=True)
 
 
 def sweep(
@@ -157,6 +158,7 @@ def sweep(
     resume: bool = False,
     write: bool = True,
     progress: bool | None = None,
+    max_points: int = MAX_POINTS,
 ) -> SweepResult:
     """Run a sweep file and return its tables (and, by default, write its result directory).
 
@@ -173,18 +175,24 @@ def sweep(
             interrupted one of this sweep file under ``results/<name>/``).
         write: write the result directory; ``False`` only returns the tables.
         progress: show a progress bar (default: only on a terminal).
+        max_points: refuse a design with more points than this (computed before any is built).
 
     Returns:
         The :class:`SweepResult`.
 
     Raises:
-        ScenarioError: bad sweep file, scenario or arguments (before anything runs).
+        ScenarioError: bad sweep file, scenario or arguments, a design beyond ``max_points``,
+            or runs that would not fit in memory (before anything runs).
         SweepIncomplete: runs were lost to a failed worker; rerun with ``resume=True``.
         SweepInterrupted: interrupted; finished runs are kept for ``resume=True``.
     """
-    spec = load_sweep(experiment)
+    spec = load_sweep(experiment, max_points)
     kind = executor or ("dask" if scheduler else "processes")
     check_executor(kind, workers, scheduler)
+    if not scheduler:  # a cluster's workers run on other machines, with memory of their own
+        local = 1 if kind == "serial" else workers or machine_workers()
+        parallel = min(local, len(spec.points) * spec.replications)
+        check_memory(run_bytes(spec.largest, parallel, keep_partners=False), f"sweep '{spec.name}'")
     started = datetime.now(timezone.utc)
     plan_table = plan_runs(spec)
     plan = {"name": spec.name, "experiment": spec.label, "fingerprint": spec.fingerprint(),

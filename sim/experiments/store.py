@@ -1,11 +1,15 @@
 """Where a sweep keeps its finished runs until it is complete.
 
 A sweep writes into a work directory next to its destination,
-``<parent>/.<name>.partial/``. Each finished task becomes one Parquet part (and one
-timeseries part if asked), written to a temporary name and renamed, and then one
-line in ``ledger.jsonl`` naming the part and its run ids. Only parts named in the
-ledger count, so a crash between writing a part and recording it loses nothing but
-that task. ``--resume`` reopens the work directory and skips the ledger's runs.
+``<parent>/.<name>.partial/``; creating it with one atomic ``mkdir`` claims the
+destination (:func:`sim.common.claim_directory`), so two sweeps never share one. Each
+finished task becomes one Parquet part (and one timeseries part if asked), written to
+a temporary name, fsynced and renamed, its directory fsynced, and only then one line
+in ``ledger.jsonl`` naming the part, its run ids, its rows and its sha256. Only
+parts named in the ledger count, so a crash between writing a part and recording it
+loses nothing but that task. ``--resume`` reopens the work directory, checks every
+part the ledger names (present, the same sha256, readable, the rows recorded) and
+skips the runs of the sound ones; a damaged part's runs are run again.
 
 When every run is done, the result files are written into ``<work>/final`` and that
 directory is renamed to the destination, so a result directory only ever appears
@@ -14,6 +18,7 @@ complete.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -21,8 +26,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
+import pyarrow
+import pyarrow.parquet as pq
 
-from sim.common import atomic_directory, atomic_file, write_json
+from sim.common import atomic_directory, atomic_file, claim_directory, staging_dir, write_json
 from sim.errors import ScenarioError
 
 __all__ = ["SweepStore", "work_dir"]
@@ -32,8 +39,8 @@ LEDGER = "ledger.jsonl"
 
 
 def work_dir(target: Path) -> Path:
-    """The work directory of a sweep whose results go to ``target``."""
-    return target.parent / f".{target.name}.partial"
+    """The work directory of a sweep whose results go to ``target`` (its claim)."""
+    return staging_dir(target)
 
 
 class SweepStore:
@@ -48,18 +55,21 @@ class SweepStore:
 
     # ------------------------------------------------------------------ opening
     @classmethod
-    def create(cls, target: Path, plan: dict, temporary: bool = False) -> SweepStore:
+    def create(cls, target: Path, plan: dict, temporary: bool = False, unique: bool = False) -> SweepStore:
         """Start a new sweep's work directory; refuse to overwrite results or an interrupted sweep.
 
-        A ``temporary`` store lives in a directory of its own that :meth:`discard` removes.
+        Args:
+            target: the result directory.
+            plan: the sweep's plan (``plan.json``).
+            temporary: the store lives in a directory of its own that :meth:`discard` removes.
+            unique: ``target`` is a default name: take the first free one of ``target``,
+                ``target-2``, ... (:func:`sim.common.claim_directory`).
         """
-        store = cls(target, plan, temporary)
-        if store.target.exists() and (not store.target.is_dir() or any(store.target.iterdir())):
-            raise ScenarioError(f"--out {store.target}: exists and is not empty; choose a new directory")
-        if store.work.exists():
-            raise ScenarioError(f"{store.work}: an interrupted sweep is already there; rerun with --resume to "
-                                "finish it, or delete that directory to start over")
-        (store.work / "parts").mkdir(parents=True)
+        if not unique and work_dir(Path(target)).exists():
+            raise ScenarioError(f"{work_dir(Path(target))}: an interrupted sweep is already there; rerun with "
+                                "--resume to finish it, or delete that directory to start over")
+        store = cls(claim_directory(Path(target), unique=unique), plan, temporary)
+        (store.work / "parts").mkdir()
         write_json(store.work / PLAN, plan)
         return store
 
@@ -77,7 +87,7 @@ class SweepStore:
                                 "sweep file or scenario; run without --resume, or give a new --out")
         store.plan = {**saved, "sessions": saved.get("sessions", [])}
         store.entries = _read_ledger(store.work / LEDGER, store.work / "parts")
-        _write_lines(store.work / LEDGER, store.entries)  # drop a torn last line before appending
+        _write_lines(store.work / LEDGER, store.entries)  # drop a torn last line and damaged parts before appending
         return store
 
     @staticmethod
@@ -102,13 +112,13 @@ class SweepStore:
         return {run_id for entry in self.entries for run_id in entry["runs"]}
 
     def save(self, runs: pd.DataFrame, timeseries: pd.DataFrame | None, **record) -> None:
-        """Persist one finished task: its part(s), then its ledger line."""
+        """Persist one finished task: its part(s), durably, then its ledger line."""
         first = int(runs["run_id"].min())
         entry = {"part": f"runs-{first:09d}.parquet", "runs": runs["run_id"].tolist(), **record}
-        _write_parquet(runs, self.work / "parts" / entry["part"])
+        entry["files"] = {entry["part"]: _write_parquet(runs, self.work / "parts" / entry["part"])}
         if timeseries is not None:
             entry["timeseries"] = f"timeseries-{first:09d}.parquet"
-            _write_parquet(timeseries, self.work / "parts" / entry["timeseries"])
+            entry["files"][entry["timeseries"]] = _write_parquet(timeseries, self.work / "parts" / entry["timeseries"])
         with open(self.work / LEDGER, "a", encoding="utf-8") as ledger:
             ledger.write(json.dumps(entry) + "\n")
             ledger.flush()
@@ -141,9 +151,26 @@ class SweepStore:
         shutil.rmtree(self.target.parent if self.temporary else self.work, ignore_errors=True)
 
 
-def _write_parquet(frame: pd.DataFrame, path: Path) -> None:
+def _write_parquet(frame: pd.DataFrame, path: Path) -> dict:
+    """Write a part durably (:func:`sim.common.atomic_file`); return its rows and sha256 for the ledger."""
     with atomic_file(path) as tmp:
         frame.to_parquet(tmp, index=False)
+        digest = _sha256(tmp)
+    return {"rows": len(frame), "sha256": digest}
+
+
+def _sha256(path: Path) -> str:
+    with open(path, "rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+def _sound(path: Path, expected: dict) -> bool:
+    """Whether a part is as the ledger recorded it: present, the same bytes, readable, its rows."""
+    try:
+        return (_sha256(path) == expected["sha256"]
+                and pq.read_table(path).num_rows == expected["rows"])
+    except (OSError, pyarrow.ArrowException):
+        return False
 
 
 def _write_lines(path: Path, entries: list[dict]) -> None:
@@ -152,7 +179,11 @@ def _write_lines(path: Path, entries: list[dict]) -> None:
 
 
 def _read_ledger(path: Path, parts: Path) -> list[dict]:
-    """Ledger entries whose parts exist; a torn last line (a crash mid-write) is ignored."""
+    """Ledger entries whose parts are sound (:func:`_sound`); a torn last line (a crash mid-write) is ignored.
+
+    A damaged part (cut short by a power cut, overwritten, unreadable) is deleted and
+    its entry dropped, so its runs are run again rather than trusted.
+    """
     if not path.is_file():
         return []
     entries = []
@@ -161,6 +192,10 @@ def _read_ledger(path: Path, parts: Path) -> list[dict]:
             entry = json.loads(line)
         except json.JSONDecodeError:
             continue
-        if (parts / entry["part"]).is_file() and (parts / entry.get("timeseries", entry["part"])).is_file():
+        files = entry.get("files") or {}  # none: written before parts were checked, so not trusted
+        if files and all(_sound(parts / name, expected) for name, expected in files.items()):
             entries.append(entry)
+        else:
+            for name in files:
+                (parts / name).unlink(missing_ok=True)
     return entries

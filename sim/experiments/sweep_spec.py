@@ -7,6 +7,11 @@ the design, like policies crossed with scenarios), replications, a root seed and
 metrics to keep. Everything is checked before anything runs: the file against the
 schema, then every design point's scenario, with messages naming the file, key path,
 value and what is allowed.
+
+A sweep's size is computed from its file before a single point is built
+(:func:`read_sweep`, :func:`sim.experiments.designs.design_size`): one beyond
+:data:`MAX_POINTS` points is refused with its size unless a larger limit is given
+(``--max-points``), and ``ecosim sweep --dry-run`` never builds the design.
 """
 
 from __future__ import annotations
@@ -23,9 +28,11 @@ from sim.common import NAME_PATTERN, Strict, content_hash, read_mapping
 from sim.errors import ScenarioError, format_validation_error
 from sim.experiments import designs
 from sim.experiments.probe import check_metric, recorded_metrics
+from sim.limits import MAX_POINTS, replication_bytes
 from sim.scenario import Scenario, apply_overrides, load_base_scenario, validate_scenario
+from sim.schema.types import Seed
 
-__all__ = ["SweepFile", "SweepSpec", "Point", "load_sweep"]
+__all__ = ["MAX_POINTS", "SweepFile", "SweepHead", "SweepSpec", "Point", "read_sweep", "load_sweep"]
 
 DEFAULT_FINAL = ("revenue", "arr", "customers", "ecosystem_contribution", "partners_active", "partner_roi")
 RESERVED = {"simulation.seed": "seed", "simulation.replications": "replications"}
@@ -41,7 +48,7 @@ class DesignSettings(Strict):
     samples: int | None = Field(None, ge=1, le=1_000_000, description="random/lhs: points; sobol: base sample N "
                                                                       "(a power of two; N*(D+2) points); "
                                                                       "morris: trajectories (N*(D+1) points).")
-    seed: int = Field(0, ge=0, description="Seed of the design's sampler (the runs' seeds come from 'seed').")
+    seed: Seed = Field(0, description="Seed of the design's sampler (the runs' seeds come from 'seed').")
     second_order: bool = Field(False, description="sobol only: also estimate second-order indices S2.")
     levels: int = Field(4, ge=2, le=100, description="morris only: grid levels of each trajectory.")
 
@@ -97,7 +104,8 @@ class SweepFile(Strict):
     design: DesignSettings = Field(default_factory=DesignSettings)
     replications: int | None = Field(None, ge=1, le=100_000, description="Replications per point (default: "
                                                                          "the scenario's).")
-    seed: int | None = Field(None, ge=0, description="Root seed (default: the scenario's simulation.seed).")
+    seed: Seed | None = Field(None, description="Root seed, 0 to 2**63-1 (default: the scenario's "
+                                                "simulation.seed).")
     common_random_numbers: bool = Field(True, description="true: replication r of every point draws from "
                                                           "SeedSequence(seed, spawn_key=(r,)), so points "
                                                           "differ only by their parameters; false: each "
@@ -119,8 +127,35 @@ class Point:
 
 
 @dataclass
+class SweepHead:
+    """A sweep file read and checked up to its size, without building its points (``--dry-run``)."""
+
+    file: SweepFile
+    label: str
+    base: dict
+    parameters: dict[str, designs.Parameter]
+    constants: dict[str, Any]
+    replications: int
+    seed: int
+    size: int
+
+    @property
+    def name(self) -> str:
+        """The sweep's name."""
+        return self.file.name
+
+    @property
+    def method(self) -> str:
+        """The design method."""
+        return self.file.design.method
+
+
+@dataclass
 class SweepSpec:
-    """A loaded, fully validated sweep: everything needed to plan and analyse its runs."""
+    """A loaded, fully validated sweep: everything needed to plan and analyse its runs.
+
+    ``largest`` is the point scenario that needs the most memory (:mod:`sim.limits`).
+    """
 
     file: SweepFile
     label: str
@@ -131,6 +166,7 @@ class SweepSpec:
     points: list[Point]
     replications: int
     seed: int
+    largest: Scenario
 
     @property
     def name(self) -> str:
@@ -189,9 +225,12 @@ def _point_seed(root: int, point_id: int) -> int:
     return int(np.random.SeedSequence(root, spawn_key=(point_id,)).generate_state(1, np.uint64)[0] >> 1)
 
 
-def _validate_points(spec: SweepFile, label: str, base: dict, design: designs.Design, seed: int) -> list[Point]:
+def _validate_points(spec: SweepFile, label: str, base: dict, design: designs.Design,
+                     seed: int) -> tuple[list[Point], Scenario]:
+    """Every point, its scenario validated; and the point scenario that needs the most memory."""
     cases = spec.cases or {None: {}}
     points, problems = [], []
+    largest, most = None, -1
     for c, (case, settings) in enumerate(cases.items()):
         for row, values in enumerate(design.values):
             point_id = c * len(design.values) + row
@@ -209,11 +248,32 @@ def _validate_points(spec: SweepFile, label: str, base: dict, design: designs.De
                     break
                 continue
             points.append(Point(point_id, case, row, overrides, point_seed, scenario.simulation.quarters))
+            if replication_bytes(scenario) > most:
+                largest, most = scenario, replication_bytes(scenario)
         if len(problems) == 3:
             break
     if problems:
         raise ScenarioError("\n".join(problems))
-    return points
+    return points, largest
+
+
+def _probe_values(spec: SweepFile, label: str, base: dict, varied: dict[str, designs.Parameter]) -> None:
+    """Validate every value of every parameter on its own, in every case, without building the design.
+
+    Each check sets one parameter to one of its values (every level or choice, a
+    range's ends) and the others to their first values: a misspelt key or a value out
+    of range is caught for the cost of the sum of the axes' lengths, not their product.
+    """
+    first = {key: designs.first_value(parameter) for key, parameter in varied.items()}
+    checks = [(key, value) for key, parameter in varied.items() for value in designs.probe_values(parameter)]
+    for case, settings in (spec.cases or {None: {}}).items():
+        for key, value in checks or [(None, None)]:
+            values = first if key is None else {**first, key: value}
+            try:
+                Scenario.model_validate(apply_overrides(base, {**settings, **values}, source=label))
+            except ValidationError as exc:
+                where = ", ".join([f"case {case}"] * (case is not None) + [f"{key}={value!r}"] * (key is not None))
+                raise ScenarioError(format_validation_error(exc, f"{label} ({where})", Scenario, {})) from None
 
 
 def _check_metrics(metrics: MetricSettings, label: str, base: dict) -> None:
@@ -224,14 +284,15 @@ def _check_metrics(metrics: MetricSettings, label: str, base: dict) -> None:
             check_metric(name, recorded, f"{label}: metrics.{group}")
 
 
-def load_sweep(source: str | Path | dict) -> SweepSpec:
-    """Load a sweep file (or dict), validate it and every point's scenario.
+def read_sweep(source: str | Path | dict, max_points: int = MAX_POINTS) -> SweepHead:
+    """Read and check a sweep file (or dict) up to its size, building none of its points.
 
-    A relative ``scenario`` path is read relative to the sweep file (to the current
-    directory for a dict).
+    Checks the file, its parameters, its base scenario with the constants set, its
+    metrics, and its size against ``max_points``.
 
     Raises:
-        ScenarioError: naming the file, key path, bad value and what is allowed.
+        ScenarioError: naming the file, key path, bad value and what is allowed, or the
+            size and the limit.
     """
     data, label, folder = read_mapping(source, "sweep")
     try:
@@ -239,13 +300,33 @@ def load_sweep(source: str | Path | dict) -> SweepSpec:
     except ValidationError as exc:
         raise ScenarioError(format_validation_error(exc, label, SweepFile, {})) from None
     varied, constants = _parameters(spec, label)
+    d = spec.design
+    size = designs.design_size(varied, d.method, d.samples, second_order=d.second_order) * max(1, len(spec.cases))
+    if size > max_points:
+        raise ScenarioError(f"{label}: the {d.method} design has {size:,} points, more than the limit of "
+                            f"{max_points:,}; shrink it, or raise the limit with --max-points {size}")
     scenario = _base_scenario(spec, label, folder, constants)
     seed = spec.seed if spec.seed is not None else scenario.simulation.seed
     replications = spec.replications or scenario.simulation.replications
     base = apply_overrides(scenario.resolved(), {"simulation.seed": seed, "simulation.replications": replications})
-    d = spec.design
-    design = designs.design_points(varied, d.method, d.samples, d.seed, second_order=d.second_order,
-                                   levels=d.levels)
-    points = _validate_points(spec, label, base, design, seed)
+    _probe_values(spec, label, base, varied)
     _check_metrics(spec.metrics, label, base)
-    return SweepSpec(spec, label, base, varied, constants, design, points, replications, seed)
+    return SweepHead(spec, label, base, varied, constants, replications, seed, size)
+
+
+def load_sweep(source: str | Path | dict, max_points: int = MAX_POINTS) -> SweepSpec:
+    """Load a sweep file (or dict), validate it and every point's scenario.
+
+    A relative ``scenario`` path is read relative to the sweep file (to the current
+    directory for a dict). The size is checked first (:func:`read_sweep`).
+
+    Raises:
+        ScenarioError: naming the file, key path, bad value and what is allowed.
+    """
+    head = read_sweep(source, max_points)
+    d = head.file.design
+    design = designs.design_points(head.parameters, d.method, d.samples, d.seed, second_order=d.second_order,
+                                   levels=d.levels)
+    points, largest = _validate_points(head.file, head.label, head.base, design, head.seed)
+    return SweepSpec(head.file, head.label, head.base, head.parameters, head.constants, design, points,
+                     head.replications, head.seed, largest)

@@ -10,7 +10,8 @@ Every function returns a :class:`matplotlib.figure.Figure`.
 """
 
 from sim.plots.calibration import calibration_fit, calibration_progress, posterior_marginal
-from sim.plots.compare import arm_timeseries, forest_plot
+from sim.plots.compare import arm_timeseries, flywheel_by_arm, forest_plot
+from sim.plots.competition import market_share, partner_overlap, vendor_growth
 from sim.plots.network import graph_at_quarter, network_picture
 from sim.plots.run import (
     arr_and_customers,
@@ -32,12 +33,15 @@ __all__ = [
     "calibration_progress",
     "customer_flows",
     "flywheel",
+    "flywheel_by_arm",
     "forest_plot",
     "graph_at_quarter",
     "grid_heatmap",
     "lorenz_curve",
+    "market_share",
     "network_picture",
     "partner_funnel",
+    "partner_overlap",
     "posterior_marginal",
     "response",
     "revenue_by_source",
@@ -45,4 +49,5 @@ __all__ = [
     "scorecard_heatmap",
     "sensitivity_indices",
     "tiers_and_rag",
+    "vendor_growth",
 ]

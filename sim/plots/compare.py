@@ -1,8 +1,8 @@
-"""Figures of an incentive comparison, drawn from ``comparison.csv`` and the arms' runs.
+"""Figures of a comparison (incentive designs or whole strategies), from ``comparison.csv`` and the arms' runs.
 
 ``comparison.csv`` holds, per metric and arm, the paired mean difference from the
 first arm (the baseline) with its 95% interval; each arm's run directory holds its
-``quarterly.parquet``.
+``quarterly.parquet``. The arms' curves are overlaid, one colour per arm.
 """
 
 from __future__ import annotations
@@ -12,9 +12,10 @@ import pandas as pd
 from matplotlib.lines import Line2D
 
 from sim.formatting import metric_kind
-from sim.plots.style import currency_axis, new_figure, no_data, plot_band, quarter_axis
+from sim.metrics import flywheel_quarter, mean_interval
+from sim.plots.style import currency_axis, new_figure, no_data, plot_band, quarter_axis, share_axis
 
-__all__ = ["forest_plot", "arm_timeseries", "ARM_COLORS", "VERDICT_COLORS"]
+__all__ = ["forest_plot", "arm_timeseries", "flywheel_by_arm", "ARM_COLORS", "VERDICT_COLORS"]
 
 ARM_COLORS = ("#4c72b0", "#dd8452", "#55a868", "#c44e52", "#8172b3", "#937860", "#da8bc3", "#8c8c8c")
 VERDICT_COLORS = {"better": "#2e7d32", "worse": "#c62828", "no clear difference": "#757575"}
@@ -61,8 +62,9 @@ def forest_plot(comparison: pd.DataFrame):
     return fig
 
 
-def arm_timeseries(quarterly_by_arm: dict[str, pd.DataFrame], metrics: list[str]):
-    """Each arm's mean and 95% band over quarters, overlaid, one panel per metric."""
+def arm_timeseries(quarterly_by_arm: dict[str, pd.DataFrame], metrics: list[str],
+                   title: str = "Arms over time (mean across replications, shaded: 95% interval)"):
+    """Each arm's mean and 95% band over quarters, overlaid, one panel per metric (at most six)."""
     shown = [m for m in metrics if all(m in q for q in quarterly_by_arm.values())][:6]
     ncols = 2 if len(shown) > 1 else 1
     nrows = max(1, -(-len(shown) // ncols))
@@ -76,9 +78,47 @@ def arm_timeseries(quarterly_by_arm: dict[str, pd.DataFrame], metrics: list[str]
         ax.set_title(metric.replace("_", " "), fontsize=10)
         if metric_kind(metric) == "money":
             currency_axis(ax)
+        elif metric_kind(metric) == "share":
+            share_axis(ax)
         quarter_axis(ax)
     for ax in axes[len(shown):]:
         ax.set_axis_off()
     axes[0].legend(fontsize=8, loc="upper left")
-    fig.suptitle("Arms over time (mean across replications, shaded: 95% interval)")
+    fig.suptitle(title)
+    return fig
+
+
+def flywheel_by_arm(quarterly_by_arm: dict[str, pd.DataFrame]):
+    """Ecosystem contribution over quarters per arm, and the quarter each arm's flywheel turns.
+
+    Left: the share of revenue through partners and marketplaces, mean and 95% band.
+    Right: per arm, the mean first quarter when partner-sourced plus influenced revenue
+    exceeds half of revenue, with its 95% interval over the replications that reach it,
+    and how many of them do.
+    """
+    fig, (left, right) = new_figure(ncols=2, width=11, height=4.2)
+    horizon = max(int(q["quarter"].max()) for q in quarterly_by_arm.values())
+    for i, (arm, q) in enumerate(quarterly_by_arm.items()):
+        plot_band(left, q, "ecosystem_contribution", arm, ARM_COLORS[i % len(ARM_COLORS)])
+    left.set_title("ecosystem contribution (share of revenue)", fontsize=10)
+    share_axis(left)
+    quarter_axis(left)
+    left.legend(fontsize=8, loc="upper left")
+    for i, q in enumerate(quarterly_by_arm.values()):
+        quarters = flywheel_quarter(q)
+        reached = int(quarters.notna().sum())
+        color = ARM_COLORS[i % len(ARM_COLORS)]
+        if reached:
+            mean, low, high = mean_interval(quarters)
+            right.plot([low, high], [i, i], color=color, lw=2)
+            right.plot(mean, i, marker="o", color=color, ms=8, ls="")
+        right.annotate(f"{reached}/{len(quarters)} reach it", (horizon + 0.4, i), va="center", fontsize=8)
+    right.set_yticks(range(len(quarterly_by_arm)), list(quarterly_by_arm))
+    right.set_ylim(len(quarterly_by_arm) - 0.5, -0.5)
+    right.update_datalim([(1, 0), (horizon, 0)])  # ticks for every quarter of the run, reached or not
+    quarter_axis(right, label=False)
+    right.set_xlim(0.5, horizon + 0.4 + max(2.5, 0.25 * horizon))
+    right.set_xlabel("first quarter with partner-led revenue > 50% (mean, 95% CI)")
+    right.set_title("when the flywheel turns", fontsize=10)
+    fig.suptitle("Ecosystem contribution and the flywheel")
     return fig

@@ -1,11 +1,12 @@
 """The ecosystem picture: vendor, partners and aggregated customers at one quarter.
 
-Drawn from a run's ``partners`` table (never by re-running the model). The graph
-has the node kinds of :func:`sim.network.ecosystem_graph`: the ``vendor``, one node
-per partner in the program (``partner:<id>``, with its type, state and the quarter's
-revenue) and one node per partner for the customers it serves
-(``customers:<id>``, with a ``count``), so a picture never draws every customer.
-Resellers recruited by a distributor hang off their distributor (two-tier).
+Drawn from a run's ``partners`` table (never by re-running the model):
+:func:`graph_at_quarter` builds a small graph of the ``vendor``, one node per partner in
+the program (``partner:<id>``, with its type, state and the quarter's revenue) and one
+node per partner for the customers it serves (``customers:<id>``, with a ``count``), so
+a picture never draws every customer. Resellers recruited by a distributor hang off
+their distributor (two-tier). The full ecosystem graph, with every partner, customers
+by segment and the model's state, is exported as GraphML by :mod:`sim.graph_export`.
 """
 
 from __future__ import annotations

@@ -25,18 +25,40 @@ class RunTables:
     quarterly: pd.DataFrame
     partners: pd.DataFrame
     summary: pd.DataFrame
+    vendors: pd.DataFrame | None = None  # several startups: one row per (replication, quarter, vendor)
 
 
 def read_run(directory: str | Path) -> RunTables:
     """Read a run directory's manifest and tables."""
     path = Path(directory)
     summary = pd.read_csv(path / "summary.csv") if (path / "summary.csv").exists() else pd.DataFrame()
+    vendors = pd.read_parquet(path / "vendors.parquet") if (path / "vendors.parquet").exists() else None
     return RunTables(json.loads((path / "manifest.json").read_text()), pd.read_parquet(path / "quarterly.parquet"),
-                     pd.read_parquet(path / "partners.parquet"), summary)
+                     pd.read_parquet(path / "partners.parquet"), summary, vendors)
+
+
+def competition_figures(run: RunTables) -> list[Figurespec]:
+    """The figures of a run with several startups: market share, growth and shared partners."""
+    v, p = run.vendors, run.partners
+    return [
+        Figurespec("market_share", "Market share and partner effort",
+                   "Each startup's share of the startups' paying customers and its share of all partners' "
+                   "selling capacity, mean across replications with a shaded 95% interval. Neither is an "
+                   "input: both emerge from partners' and customers' choices.",
+                   lambda: plots.market_share(v)),
+        Figurespec("vendor_growth", "Revenue and partners per startup",
+                   "Each startup's revenue per quarter and the partners in its program.",
+                   lambda: plots.vendor_growth(v)),
+        Figurespec("partner_overlap", "Shared partners",
+                   "Partners in a program by how many startups they carry at once (first replication).",
+                   lambda: plots.partner_overlap(p)),
+    ]
 
 
 def run_figures(run: RunTables, quarter: int | None = None) -> list[Figurespec]:
-    """The figures of a run report, in reading order."""
+    """The figures of a run report, in reading order (with several startups, the competition's)."""
+    if run.vendors is not None:
+        return competition_figures(run)
     q, p = run.quarterly, run.partners
     last = int(q["quarter"].max())
     at = last if quarter is None else quarter
@@ -126,6 +148,13 @@ def _headline(run: RunTables) -> str:
     s = run.summary
     if s.empty:
         return "<p>No summary.csv in this run directory.</p>"
+    if "vendor" in s:
+        return "".join(f"<h3>{vendor}</h3>" + _headline_table(run, rows.drop(columns="vendor"))
+                       for vendor, rows in s.groupby("vendor", sort=True))
+    return _headline_table(run, s)
+
+
+def _headline_table(run: RunTables, s: pd.DataFrame) -> str:
     rows = []
     final = s[s["statistic"] == "final_quarter"].set_index("metric")
     quarters = run.manifest.get("quarters")

@@ -7,7 +7,8 @@ from typing import Any, Literal
 from pydantic import Field, model_validator
 
 from sim.common import Strict
-from sim.schema.types import Money, Rate, Share, check_shares_sum_to_one
+from sim.limits import MAX_CUSTOMERS
+from sim.schema.types import Money, Rate, Seed, Share, check_shares_sum_to_one
 
 __all__ = ["Simulation", "Segment", "Adoption", "WordOfMouth", "Market"]
 
@@ -17,7 +18,8 @@ class Simulation(Strict):
 
     quarters: int = Field(20, ge=1, le=400, description="Quarters to simulate (one step = one quarter).")
     replications: int = Field(10, ge=1, le=100_000, description="Independent replications.")
-    seed: int = Field(0, ge=0, description="Root seed; replication seeds come from SeedSequence(seed).spawn(n).")
+    seed: Seed = Field(0, description="Root seed (0 to 2**63-1); replication seeds come from "
+                                      "SeedSequence(seed).spawn(n).")
 
 
 class Segment(Strict):
@@ -50,16 +52,25 @@ def _default_segments() -> dict[str, Segment]:
 
 
 class Adoption(Strict):
-    """Per-quarter Bass coefficients for the focal vendor's category.
+    """Per-quarter Bass adoption coefficients.
 
-    ``innovation`` (p) is the hazard from the vendor's own marketing; ``imitation`` (q)
-    multiplies the share of a customer's peers who already use the product (Bass 1969).
-    Defaults are the mean annual coefficients of Sultan, Farley & Lehmann's (1990)
-    meta-analysis of 213 Bass applications (p = 0.03, q = 0.38) divided by four.
+    ``innovation`` (p) is the adoption hazard from the vendor's own marketing;
+    ``imitation`` (q) multiplies the share of a customer's peers who already use the
+    product (Bass 1969). They describe adoption itself: a prospect enters a buying
+    process with the adoption hazard divided by the win rate, so the published
+    coefficients keep their meaning (:func:`sim.deals.adoption_hazard`). Defaults are
+    the mean annual coefficients of Sultan, Farley & Lehmann's (1990) meta-analysis of
+    213 Bass applications (p = 0.03, q = 0.38) divided by four. ``cross_brand`` is word
+    of mouth from other vendors' customers, which grows the category for every vendor
+    (Libai, Muller & Peres 2009, Journal of Marketing 73(3)); it matters only when
+    several startups compete.
     """
 
-    innovation: Rate = Field(0.0075, description="Bass p per quarter: hazard from vendor marketing.")
-    imitation: Rate = Field(0.095, description="Bass q per quarter: hazard per unit share of adopted peers.")
+    innovation: Rate = Field(0.0075, description="Bass p per quarter: adoption hazard from vendor marketing.")
+    imitation: Rate = Field(0.095, description="Bass q per quarter: adoption hazard per unit share of peers who "
+                                               "are the vendor's customers (within-brand).")
+    cross_brand: Rate = Field(0.0, description="Adoption hazard per unit share of peers who are another vendor's "
+                                               "customers (cross-brand word of mouth; several vendors only).")
 
 
 class WordOfMouth(Strict):
@@ -74,11 +85,20 @@ class WordOfMouth(Strict):
 class Market(Strict):
     """The customer population."""
 
-    customers: int = Field(20_000, ge=10, le=5_000_000, description="Potential customers (graph nodes).")
+    customers: int = Field(20_000, ge=10, le=MAX_CUSTOMERS, description="Potential customers (graph nodes); at "
+                                                                        "most 100 million (sim.limits).")
     segments: dict[Literal["smb", "mid_market", "enterprise"], Segment] = Field(
         default_factory=_default_segments)
     adoption: Adoption = Field(default_factory=Adoption)
     word_of_mouth: WordOfMouth = Field(default_factory=WordOfMouth)
+    price_elasticity: float = Field(1.0, ge=0, le=10, description="With several vendors: how much a vendor's "
+                                                                   "price (relative to list) weighs on customers' "
+                                                                   "choice: its adoption hazard x price^-elasticity "
+                                                                   "(assumption).")
+    switching_cost: Share = Field(0.8, description="With several vendors: the share of renewing customers who "
+                                                   "never reconsider their vendor; the others switch with the "
+                                                   "probability that a peer-recommended vendor is another one "
+                                                   "(assumption: B2B switching costs are high).")
     churn: bool = Field(True, description="Whether customers churn at renewal (false for the Bass limit).")
     services_ratio: float = Field(0.5, ge=0, le=10, description="Partner services revenue per unit of contract "
                                                                  "value on services-attached deals (seed 002 "

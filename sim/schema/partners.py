@@ -11,6 +11,7 @@ from typing import Any, Literal
 from pydantic import Field, model_validator
 
 from sim.common import Strict
+from sim.limits import MAX_PARTNERS_PER_TYPE
 from sim.partner_types import PARTNER_TYPES, TYPE_DEFAULTS
 from sim.roster import Roster
 from sim.schema.types import Money, NonNegInt, Rate, Share, check_shares_sum_to_one
@@ -45,7 +46,9 @@ class Heterogeneity(Strict):
 class PartnerType(Strict):
     """One partner type: how many exist and how they sell (defaults: sim.partner_types)."""
 
-    count: NonNegInt = Field(description="Partners of this type in the market (the recruitable pool).")
+    count: NonNegInt = Field(le=MAX_PARTNERS_PER_TYPE, description="Partners of this type in the market (the "
+                                                                   "recruitable pool); at most a million "
+                                                                   "(sim.limits).")
     initial: NonNegInt = Field(0, description="Of those, how many are already partners at the start.")
     commercial_model: Literal["resell", "referral", "marketplace", "distribution"]
     margin: Share = Field(description="Resale discount, referral fee (of first-year value), marketplace fee or "
@@ -63,8 +66,12 @@ class PartnerType(Strict):
     certification_quarters: int = Field(ge=0, le=12, description="Quarters from enabled to certified.")
     enablement_cost: Money = Field(description="Vendor cost to onboard and enable one partner.")
     resellers_recruited_per_quarter: NonNegInt = Field(0, description="Distributors only: resellers the "
-                                                                      "distributor approaches per quarter for the "
-                                                                      "vendor (its recruiting plan).")
+                                                                      "distributor's channel team can approach in "
+                                                                      "a quarter at full commitment to the vendor.")
+    portfolio_limit: int = Field(3, ge=1, le=50, description="Startups a partner of this type carries at most "
+                                                             "(several startups only; assumption: room for a few "
+                                                             "new vendors on a line card; seed 002: partners take "
+                                                             "on startups to diversify their portfolio).")
     cascade_cost_share: Share = Field(0.25, description="Distributors only: share of a reseller's enablement "
                                                         "cost the vendor pays when a distributor cascades it.")
     heterogeneity: Heterogeneity = Field(default_factory=Heterogeneity,
@@ -116,6 +123,13 @@ class PartnerBehavior(Strict):
                                                                  "(assumption; seed 001 on front-loaded pay).")
     poor_fit_churn: float = Field(2.0, ge=1, le=10, description="Churn of a poor-fit customer relative to the "
                                                                 "segment average (assumption).")
+    effort_inertia: Share = Field(0.0, description="Share of last quarter's effort split a partner keeps "
+                                                   "(several startups: effort moves gradually to a better offer).")
+    drop_threshold: float = Field(1.0, ge=0, le=20, description="Several startups: a partner drops a startup whose "
+                                                                "utility trails another startup's by this much "
+                                                                "(logit units) ...")
+    drop_after_quarters: int = Field(4, ge=1, le=40, description="... for this many quarters in a row "
+                                                                 "(assumption).")
 
     @model_validator(mode="after")
     def _fits(self) -> "PartnerBehavior":

@@ -6,10 +6,14 @@ from typing import Literal
 
 from pydantic import Field
 
-from sim.common import Strict
+from sim.common import NAME_PATTERN, Strict
+from sim.partner_types import PARTNER_TYPES
+from sim.schema.program import Program
 from sim.schema.types import Money, NonNegInt, Rate, Share
 
-__all__ = ["Vendor", "Rivals"]
+__all__ = ["Vendor", "Rivals", "VendorAdoption", "ProductSegment", "Strategy", "Change", "Competitor"]
+
+PARTNER_TYPE_NAMES = tuple(PARTNER_TYPES)
 
 
 class Vendor(Strict):
@@ -59,3 +63,62 @@ class Rivals(Strict):
     installed_share: Share = Field(0.3, description="Share of a partner's accounts already using a rival "
                                                      "(established vendors' customer pull; assumption: an "
                                                      "established vendor serves about a third of them).")
+
+
+# --------------------------------------------------------------------------- several startups
+SEGMENT_NAMES = Literal["smb", "mid_market", "enterprise"]
+
+
+class VendorAdoption(Strict):
+    """A startup's own Bass coefficients (default: the market's)."""
+
+    innovation: Rate = Field(description="Bass p per quarter: adoption hazard from the vendor's marketing.")
+    imitation: Rate = Field(description="Bass q per quarter: within-brand word of mouth.")
+
+
+class ProductSegment(Strict):
+    """A startup's product terms in one segment; a key left out takes the market's value."""
+
+    annual_contract_value: Money | None = Field(None, description="Mean first-year contract value (list price).")
+    sales_cycle_quarters: int | None = Field(None, ge=0, le=12, description="Quarters from opportunity to close.")
+    win_rate: Rate | None = Field(None, description="Base probability that an opportunity is won.")
+    annual_churn: Rate | None = Field(None, description="Probability a customer does not renew at an anniversary.")
+
+
+class Strategy(Strict):
+    """How a startup moves its levers against the others (:mod:`sim.strategies`)."""
+
+    kind: Literal["static", "match", "undercut", "budget"] = Field(
+        "static", description="static: never changes; match: takes the highest margin and MDF among the startups "
+                              "after a lag; undercut: prices below the cheapest startup after a lag; budget: keeps "
+                              "program cost within a share of its revenue.")
+    lag_quarters: int = Field(2, ge=0, le=20, description="match, undercut: quarters before it reacts.")
+    step: float = Field(0.05, ge=0, le=0.9, description="undercut: how far below the cheapest price it goes.")
+    budget_share: float = Field(0.15, gt=0, le=1, description="budget: program cost as a share of revenue.")
+
+
+class Change(Strict):
+    """A scheduled move: from ``quarter`` on, a startup's lever takes a new value (a shock to study)."""
+
+    quarter: int = Field(ge=1, le=400, description="The quarter from which the change holds.")
+    margin_scale: float | None = Field(None, ge=0, le=5, description="Multiplies every margin and fee rate.")
+    mdf_accrual: Share | None = Field(None, description="Share of partner revenue accrued to MDF (needs "
+                                                        "program.incentives.mdf).")
+    price: float | None = Field(None, gt=0, le=5, description="Price relative to the list contract values.")
+
+
+class Competitor(Vendor):
+    """One startup of a ``vendors:`` list: its company, product, program, recruiting and strategy."""
+
+    name: str = Field(pattern=NAME_PATTERN, description="The vendor's name; results carry it in a vendor column.")
+    adoption: VendorAdoption | None = Field(None, description="Its own Bass coefficients (default: the market's).")
+    product: dict[SEGMENT_NAMES, ProductSegment] = Field(
+        default_factory=dict, description="Its product's terms per segment, over the market's.")
+    program: Program = Field(default_factory=Program, description="Its partner program.")
+    initial_partners: dict[Literal[PARTNER_TYPE_NAMES], NonNegInt] = Field(  # type: ignore[valid-type]
+        default_factory=dict, description="Partners of each type already on board with it at the start.")
+    recruits: list[Literal[PARTNER_TYPE_NAMES]] | None = Field(  # type: ignore[valid-type]
+        None, description="The partner types it recruits (default: every type).")
+    price: float = Field(1.0, gt=0, le=5, description="Its price relative to the list contract values.")
+    strategy: Strategy = Field(default_factory=Strategy)
+    changes: list[Change] = Field(default_factory=list, description="Scheduled moves, by quarter.")
