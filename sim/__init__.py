@@ -10,6 +10,10 @@ Everything the ``ecosim`` command does is one call from Python::
     study = sim.optimize("experiments/optimize_reseller_program.yaml")   # trials, best design (optuna)
     robust = sim.explore("experiments/robust_program.yaml")   # designs x futures: regret, PRIM boxes
 
+    from sim.experiments import calibrate   # fitting to a company's history needs pyabc (the calibrate extra)
+    fitted = calibrate("scenarios/history/company.yaml", "scenarios/history/history.csv",
+                       "scenarios/history/calibration.yaml")   # posterior, calibrated scenario, fit
+
 The names below are imported on first use, so ``import sim`` (and the ``ecosim``
 command's start) loads nothing heavy; plots and the interactive page live in their own
 modules, and none of these names needs matplotlib, solara, SALib or Dask (nor optuna or

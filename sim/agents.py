@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.partner_types import PARTNER_TYPES, ROUTE_OF_TYPE, SEGMENTS, TYPE_DEFAULTS
+from sim.roster import place_roster
 
 __all__ = ["STATES", "SELLING_STATES", "PARTNERED_STATES", "RELATION_FIELDS", "PartnerPopulation", "PartnerView",
            "mean_one_lognormal"]
@@ -54,6 +55,7 @@ RELATION_FIELDS: dict[str, tuple[type, object]] = {
     "effort_share": (float, 0.0),
     "installed_share": (float, 0.0),
     "trailing_quarters": (np.int64, 0),  # quarters in a row the vendor's offer trailed another startup's
+    "start_tier": (np.int64, 0),  # the tier it starts in (a roster's; else the entry tier), sim/roster.py
 }
 
 
@@ -124,6 +126,9 @@ class PartnerPopulation:
         self._initial = {t: types[t].initial for t in PARTNER_TYPES}
         self.views = [PartnerView(self, v) for v in range(vendors)]
         self.start_on_board(self.views[0], self._initial)
+        # A company's own roster (partners.roster) is on board with the vendor instead; roster_id[i] is partner
+        # i's id there (None for drawn partners), or None without a roster (sim/roster.py).
+        self.roster_id = place_roster(self, self.views[0], scenario)
 
     def start_on_board(self, partners: PartnerView, initial: dict[str, int]) -> None:
         """Partners already on board with a vendor at the start: the first ``initial[type]`` of each type."""

@@ -144,6 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
     app.set_defaults(handler=_cmd_app)
     _add_optimize(sub)
     _add_explore(sub)
+    _add_calibrate(sub)
     return parser
 
 
@@ -213,6 +214,42 @@ def _cmd_optimize(args) -> int:
         return EXIT_INTERNAL
     print(result.report())
     print(f"\nResults: {result.path}\nReport: {result.path / 'report.html'}")
+    return EXIT_OK
+
+
+def _add_calibrate(sub) -> None:
+    """The ``calibrate`` sub-command: fit a scenario to a company's quarterly history (ABC-SMC, pyabc)."""
+    calibrate = sub.add_parser("calibrate", help="fit a scenario's parameters to a company's quarterly KPI history",
+                               description="Fit the parameters a calibration file names (with their priors) to a "
+                                           "CSV of observed quarterly KPIs by approximate Bayesian computation "
+                                           "(ABC-SMC, pyabc); print each generation's epsilon and acceptance "
+                                           "rate; write posterior.parquet, posterior_summary.csv, "
+                                           "correlations.csv, generations.csv, fit.parquet, calibrated.yaml (the "
+                                           "scenario with the posterior medians), manifest.json and report.html.")
+    calibrate.add_argument("scenario", type=Path, help="scenario YAML file to calibrate")
+    calibrate.add_argument("--history", type=Path, required=True, metavar="CSV",
+                           help="observed KPIs: a quarter column and columns of quarterly.parquet (docs/MODEL.md)")
+    calibrate.add_argument("--spec", type=Path, required=True, metavar="YAML",
+                           help="calibration file: parameters with priors, KPIs with weights, budget, seed")
+    calibrate.add_argument("--out", type=Path, help="result directory (default results/<name>/<time>-<hash>)")
+    where = calibrate.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=int, help="local processes evaluating particles (default 1)")
+    where.add_argument("--scheduler", metavar="ADDR", help="Dask scheduler address, e.g. tcp://10.0.0.5:8786")
+    calibrate.add_argument("--resume", action="store_true",
+                           help="continue an interrupted calibration after its last finished generation")
+    calibrate.set_defaults(handler=_cmd_calibrate)
+
+
+def _cmd_calibrate(args) -> int:
+    from functools import partial
+
+    from sim.experiments import calibrate
+
+    result = calibrate(args.scenario, args.history, args.spec, out=args.out, workers=args.workers,
+                       scheduler=args.scheduler, resume=args.resume, notify=partial(print, flush=True))
+    print(result.report())
+    print(f"\nCalibrated scenario: {result.path / 'calibrated.yaml'}")
+    print(f"Results: {result.path}\nReport: {result.path / 'report.html'}")
     return EXIT_OK
 
 

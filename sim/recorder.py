@@ -253,6 +253,8 @@ class Recorder:
             "parent_id": pd.array(np.tile(np.where(p.parent >= 0, p.parent, -1), quarters), dtype="Int64"),
         })
         frame.loc[frame["parent_id"] < 0, "parent_id"] = pd.NA
+        if p.roster_id is not None:  # the company's own id of each partner of its roster (sim/roster.py)
+            frame.insert(2, "roster_id", np.tile(p.roster_id, quarters))
         frame["customers"] = frame["customers"].astype(np.int64)
         return frame
 

@@ -118,14 +118,18 @@ def _named_item(items: list, name: str) -> dict | None:
     return next((item for item in items if isinstance(item, dict) and item.get("name") == name), None)
 
 
-def validate_scenario(data: dict, label: str, overrides: dict[str, Any] | None = None) -> Scenario:
+def validate_scenario(data: dict, label: str, overrides: dict[str, Any] | None = None,
+                      folder: Path | None = None) -> Scenario:
     """Validate scenario data; errors name ``label`` (or ``--set``, for a key in ``overrides``).
+
+    Files the scenario names (``partners.roster.file``) are read relative to ``folder``
+    (default: the working directory).
 
     Raises:
         ScenarioError: naming where, the key path, the bad value and what is allowed.
     """
     try:
-        return Scenario.model_validate(data)
+        return Scenario.model_validate(data, context={"folder": folder})
     except ValidationError as exc:
         raise ScenarioError(format_validation_error(exc, label, Scenario, overrides or {})) from None
 
@@ -139,10 +143,10 @@ def load_scenario(
     Raises:
         ScenarioError: naming the file, key path, bad value and what is allowed.
     """
-    data, label, _ = read_mapping(source, "scenario")
+    data, label, folder = read_mapping(source, "scenario")
     if overrides:
         data = apply_overrides(data, overrides)
-    return validate_scenario(data, label, overrides)
+    return validate_scenario(data, label, overrides, folder)
 
 
 def load_base_scenario(reference: str | dict, label: str, folder: Path) -> Scenario:
@@ -158,7 +162,7 @@ def load_base_scenario(reference: str | dict, label: str, folder: Path) -> Scena
             scenario (an inline one's errors name the experiment file).
     """
     if isinstance(reference, dict):
-        return validate_scenario(copy.deepcopy(reference), f"{label}: scenario")
+        return validate_scenario(copy.deepcopy(reference), f"{label}: scenario", folder=folder)
     path = folder / reference
     if path.is_dir():
         raise ScenarioError(f"{label}: scenario = {reference!r}: {path} is a directory, expected a scenario "

@@ -132,6 +132,7 @@ class VendorAgent(mesa.Agent):
         self.recruits = spec.recruits
         self.strategy, self.changes = spec.strategy, spec.changes
         self.tiers = TierBook(spec.program, partners.size)
+        self.tiers.tier[:] = partners.start_tier  # partners of a roster start in their tier (sim/roster.py)
         self.program = IncentiveProgram(spec.program, behavior, churn, partners, spec.segments, direct_owned,
                                         self.tiers)
 

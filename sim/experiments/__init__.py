@@ -5,9 +5,11 @@ Every experiment runs replications of scenarios with ecosim's seeding (replicati
 :func:`sim.runner.replication_rng`) on one of the executors of
 :mod:`sim.experiments.executors`, so its results do not depend on where it ran::
 
-    from sim.experiments import compare, sweep
+    from sim.experiments import calibrate, compare, sweep
     comparison = compare("experiments/tiered_vs_flat.yaml")      # a Comparison
     tables = sweep("experiments/sobol_flywheel.yaml", executor="dask")   # a SweepResult
+    fitted = calibrate("scenarios/history/company.yaml", "scenarios/history/history.csv",
+                       "scenarios/history/calibration.yaml", workers=2)   # a CalibrationResult (needs pyabc)
 
 Modules: ``comparison`` with ``compare_spec`` and ``compare_report`` (paired
 comparisons of designs); ``parameter_sweep`` with ``sweep_spec``, ``designs``,
@@ -15,7 +17,9 @@ comparisons of designs); ``parameter_sweep`` with ``sweep_spec``, ``designs``,
 with ``optimize_spec``, ``levers``, ``outcomes``, ``evaluation``, ``optimize_outputs``
 and ``optimize_report`` (optuna studies of incentive designs); ``exploration`` with
 ``explore_spec``, ``discovery`` and ``explore_report`` (designs across plausible
-futures: regret and PRIM scenario discovery); ``probe`` (the
+futures: regret and PRIM scenario discovery); ``calibration`` with ``calibration_spec``,
+``history``, ``calibration_abc`` and ``posterior`` (fitting a scenario to a company's
+history with ABC-SMC, pyabc); ``probe`` (the
 metrics a run records); ``executors`` (where runs execute).
 
 The names below are imported when first used: :mod:`sim.runner` runs replications on
@@ -33,6 +37,8 @@ _API = {
     "OptimizationResult": "optimization", "OptimizationIncomplete": "optimization",
     "OptimizationInterrupted": "optimization", "optimize": "optimization", "load_optimization": "optimize_spec",
     "ExplorationResult": "exploration", "explore": "exploration", "load_exploration": "explore_spec",
+    "CalibrationResult": "calibration", "CalibrationInterrupted": "calibration", "calibrate": "calibration",
+    "load_calibration": "calibration_spec",
 }
 
 __all__ = sorted(_API)

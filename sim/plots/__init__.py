@@ -9,6 +9,7 @@ the interactive page and notebooks that ask for a picture::
 Every function returns a :class:`matplotlib.figure.Figure`.
 """
 
+from sim.plots.calibration import calibration_fit, calibration_progress, posterior_marginal
 from sim.plots.compare import arm_timeseries, flywheel_by_arm, forest_plot
 from sim.plots.competition import market_share, partner_overlap, vendor_growth
 from sim.plots.network import graph_at_quarter, network_picture
@@ -28,6 +29,8 @@ from sim.plots.sweep import grid_heatmap, response, sensitivity_indices
 __all__ = [
     "arm_timeseries",
     "arr_and_customers",
+    "calibration_fit",
+    "calibration_progress",
     "customer_flows",
     "flywheel",
     "flywheel_by_arm",
@@ -39,6 +42,7 @@ __all__ = [
     "network_picture",
     "partner_funnel",
     "partner_overlap",
+    "posterior_marginal",
     "response",
     "revenue_by_source",
     "revenue_concentration",

@@ -14,6 +14,9 @@
   or Pareto front against the base, the optimisation history or front, each lever's effect;
 * an **exploration** (``outcomes.parquet`` + ``robustness.csv``): each design's outcome and
   regret over the futures and, with scenario discovery, when the chosen design fails.
+* a **calibration** (``posterior.parquet`` + ``calibrated.yaml``): what was fitted to
+  which history, each parameter's posterior against its prior, the generations, the
+  posterior correlations, the fit to the history and a posterior plot per parameter.
 
 The page embeds its images as base64 data, loads nothing from the network and opens
 offline; the PNGs are also written under ``plots/``. Nothing here runs the model.
@@ -24,6 +27,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from sim.errors import ScenarioError
+from sim.report.calibration import calibration_page
 from sim.report.compare import comparison_page
 from sim.report.explore import exploration_page
 from sim.report.optimize import optimization_page
@@ -31,15 +35,15 @@ from sim.report.page import Figurespec, Page, png, render
 from sim.report.run import RunTables, read_run, run_figures, run_page
 from sim.report.sweep import sweep_page
 
-__all__ = ["Figurespec", "Page", "RunTables", "build_report", "comparison_page", "detect_kind", "exploration_page",
-           "optimization_page", "read_run", "run_figures", "run_page", "sweep_page"]
+__all__ = ["Figurespec", "Page", "RunTables", "build_report", "calibration_page", "comparison_page", "detect_kind",
+           "exploration_page", "optimization_page", "read_run", "run_figures", "run_page", "sweep_page"]
 
 REPORT_NAME = "report.html"
 PLOTS_DIR = "plots"
 
 
 def detect_kind(directory: str | Path) -> str:
-    """Say what a result directory holds: a run, comparison, sweep, optimization or exploration.
+    """Say what a result directory holds: a run, comparison, sweep, optimization, exploration or calibration.
 
     Raises:
         ScenarioError: the directory does not exist or holds no results ecosim knows.
@@ -57,10 +61,12 @@ def detect_kind(directory: str | Path) -> str:
         return "optimization"
     if (path / "outcomes.parquet").exists() and (path / "robustness.csv").exists():
         return "exploration"
+    if (path / "posterior.parquet").exists() and (path / "calibrated.yaml").exists():
+        return "calibration"
     raise ScenarioError(f"{path}: no results found; expected a run directory (manifest.json, quarterly.parquet, "
                         "partners.parquet), a comparison (comparison.csv), a sweep (sweep.parquet, points.csv), an "
-                        "optimisation (trials.parquet, manifest.json) or an exploration (outcomes.parquet, "
-                        "robustness.csv)")
+                        "optimisation (trials.parquet, manifest.json), an exploration (outcomes.parquet, "
+                        "robustness.csv) or a calibration (posterior.parquet, calibrated.yaml)")
 
 
 def build_report(directory: str | Path, quarter: int | None = None) -> Path:
@@ -78,7 +84,7 @@ def build_report(directory: str | Path, quarter: int | None = None) -> Path:
     if quarter is not None and kind != "run":
         raise ScenarioError(f"--quarter applies to run directories; {path} holds a {kind}")
     pages = {"comparison": comparison_page, "sweep": sweep_page, "optimization": optimization_page,
-             "exploration": exploration_page}
+             "exploration": exploration_page, "calibration": calibration_page}
     page = run_page(path, quarter) if kind == "run" else pages[kind](path)
     out = path / PLOTS_DIR
     out.mkdir(exist_ok=True)

@@ -71,6 +71,16 @@ class Scenario(Strict):
                              f"vendors[].initial_partners instead of partners.<type>.initial ({on_board})")
         return self
 
+    @model_validator(mode="after")
+    def _roster_tiers_are_the_programs(self) -> Scenario:
+        if self.partners.roster is None:
+            return self
+        if self.vendors is not None:
+            raise ValueError("partners.roster is the one startup's own partners; with 'vendors', give each vendor's "
+                             "partners on board as vendors[].initial_partners")
+        self.partners.roster.check_tiers([t.name for t in self.program.tiers])
+        return self
+
     def resolved(self) -> dict:
         """Return the fully resolved scenario (every default filled) as plain data, in the form it was written."""
         one_startup = self.vendors is None

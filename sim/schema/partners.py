@@ -13,6 +13,7 @@ from pydantic import Field, model_validator
 from sim.common import Strict
 from sim.limits import MAX_PARTNERS_PER_TYPE
 from sim.partner_types import PARTNER_TYPES, TYPE_DEFAULTS
+from sim.roster import Roster
 from sim.schema.types import Money, NonNegInt, Rate, Share, check_shares_sum_to_one
 
 __all__ = ["PartnerType", "PartnerBehavior", "Partners"]
@@ -155,6 +156,9 @@ class Partners(Strict):
     msp: PartnerType
     marketplace: PartnerType
     influencer: PartnerType
+    roster: Roster | None = Field(None, description="The company's own partners on board at the start, from its "
+                                                    "roster export (sim/roster.py): {file: roster.csv, as_of: "
+                                                    "2026-01-01}; replaces partners.<type>.initial.")
 
     @model_validator(mode="before")
     @classmethod
@@ -171,6 +175,20 @@ class Partners(Strict):
                 user = {}
             merged[ptype] = {**TYPE_DEFAULTS[ptype], **user} if isinstance(user, dict) else user
         return merged
+
+    @model_validator(mode="after")
+    def _roster_fits(self) -> "Partners":
+        if self.roster is None:
+            return self
+        initial = {t: p.initial for t, p in self.by_type().items() if p.initial}
+        if initial:
+            raise ValueError(f"a roster lists the partners on board at the start: set partners.<type>.initial to 0 "
+                             f"(got {initial})")
+        for ptype, listed in self.roster.counts().items():
+            if listed > getattr(self, ptype).count:
+                raise ValueError(f"the roster lists {listed} {ptype} partners but partners.{ptype}.count is "
+                                 f"{getattr(self, ptype).count}; the pool must hold the roster's partners")
+        return self
 
     def by_type(self) -> dict[str, PartnerType]:
         """Return the partner types as a dict keyed by type name."""
