@@ -21,7 +21,7 @@ run: install
 	$(BIN)/ecosim run scenarios/baseline.yaml --report
 
 test: install-test
-	$(BIN)/ruff check sim tests benchmarks docs/generate
+	$(BIN)/ruff check sim tests benchmarks docs/generate validation
 	$(BIN)/python -m pytest
 
 clean:
