@@ -152,8 +152,9 @@ def test_the_designs_of_an_optimisation_result_can_be_explored(tmp_path):
     ({"outcome": "net_revenue"}, "unknown metric 'net_revenue'"),
     ({"discovery": {"design": "nope", "below": 1}}, "discovery.design = 'nope'"),
     ({"discovery": {"below": 1, "above": 2}}, "one of them"),
+    ({"designs": [{"name": "a"}, {"name": "b", "scenario": "other.yaml"}]}, "name a scenario of their own"),
 ], ids=["zero-futures", "no-uncertainties", "unknown-key", "reversed-bounds", "one-design", "design-sets-uncertainty",
-        "unknown-outcome", "unknown-discovery-design", "two-targets"])
+        "unknown-outcome", "unknown-discovery-design", "two-targets", "whole-scenario-design"])
 def test_bad_exploration_files_are_refused_before_anything_is_written(tmp_path, capsys, change, message):
     path = write(tmp_path, {**EXPLORATION, **change})
     assert main(["explore", str(path), "--executor", "serial", "--out", str(tmp_path / "out")]) == 2

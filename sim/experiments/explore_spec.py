@@ -112,6 +112,10 @@ class ExploreFile(Strict):
 
     @model_validator(mode="after")
     def _designs(self) -> "ExploreFile":
+        whole = [d.name for d in self.designs if d.scenario is not None]
+        if whole:
+            raise ValueError(f"designs {whole} name a scenario of their own: an exploration's designs change the "
+                             "base scenario by 'preset' and 'set' (compare whole scenarios with ecosim compare)")
         names = [d.name for d in self.designs]
         if len(set(names)) != len(names):
             raise ValueError(f"design names must be unique, got {names}")
