@@ -171,6 +171,17 @@ def test_an_interrupted_study_resumes_to_exactly_the_uninterrupted_trials(refere
         optimize(path, out=tmp_path / "out", resume=True)
 
 
+def test_ctrl_c_on_the_command_line_keeps_the_study_for_resume(tmp_path, capsys, monkeypatch):
+    path = write(tmp_path, {**STUDY, "trials": 4})
+    _interrupt_after(monkeypatch, 1)
+    assert main(["optimize", str(path), "--executor", "serial", "--out", str(tmp_path / "out")]) == 130
+    error = capsys.readouterr().err
+    assert "finished trials are kept in" in error and "rerun with --resume" in error and "(stopped by SIGINT)" in error
+    _interrupt_after(monkeypatch, None)
+    assert main(["optimize", str(path), "--executor", "serial", "--out", str(tmp_path / "out"), "--resume"]) == 0
+    assert "4 of 4 trials complete" in capsys.readouterr().out
+
+
 def test_resume_finds_the_interrupted_study_under_results(tmp_path, monkeypatch):
     monkeypatch.setattr(optimization, "RESULTS_ROOT", tmp_path / "results")
     small = {**STUDY, "trials": 4}
