@@ -184,14 +184,11 @@ def _add_explore(sub) -> None:
 
 
 def _cmd_explore(args) -> int:
-    from sim.experiments import SweepIncomplete, SweepInterrupted, explore
+    from sim.experiments import SweepIncomplete, explore
 
     try:
         result = explore(args.experiment, executor=args.executor, scheduler=args.scheduler, workers=args.workers,
                          out=args.out, resume=args.resume)
-    except SweepInterrupted as exc:
-        print(f"ecosim: {exc}", file=sys.stderr)
-        return 130
     except SweepIncomplete as exc:
         print(f"ecosim: error: {exc}", file=sys.stderr)
         return EXIT_INTERNAL
@@ -201,14 +198,11 @@ def _cmd_explore(args) -> int:
 
 
 def _cmd_optimize(args) -> int:
-    from sim.experiments import OptimizationIncomplete, OptimizationInterrupted, optimize
+    from sim.experiments import OptimizationIncomplete, optimize
 
     try:
         result = optimize(args.experiment, executor=args.executor, scheduler=args.scheduler, workers=args.workers,
                           out=args.out, resume=args.resume)
-    except OptimizationInterrupted as exc:
-        print(f"ecosim: {exc}", file=sys.stderr)
-        return 130
     except OptimizationIncomplete as exc:
         print(f"ecosim: error: {exc}", file=sys.stderr)
         return EXIT_INTERNAL

@@ -152,8 +152,9 @@ def test_the_designs_of_an_optimisation_result_can_be_explored(tmp_path):
     ({"outcome": "net_revenue"}, "unknown metric 'net_revenue'"),
     ({"discovery": {"design": "nope", "below": 1}}, "discovery.design = 'nope'"),
     ({"discovery": {"below": 1, "above": 2}}, "one of them"),
+    ({"designs": [{"name": "a"}, {"name": "b", "scenario": "other.yaml"}]}, "name a scenario of their own"),
 ], ids=["zero-futures", "no-uncertainties", "unknown-key", "reversed-bounds", "one-design", "design-sets-uncertainty",
-        "unknown-outcome", "unknown-discovery-design", "two-targets"])
+        "unknown-outcome", "unknown-discovery-design", "two-targets", "whole-scenario-design"])
 def test_bad_exploration_files_are_refused_before_anything_is_written(tmp_path, capsys, change, message):
     path = write(tmp_path, {**EXPLORATION, **change})
     assert main(["explore", str(path), "--executor", "serial", "--out", str(tmp_path / "out")]) == 2
@@ -181,3 +182,27 @@ def test_the_shipped_exploration_runs_end_to_end_when_shrunk(tmp_path, capsys):
     assert main(["explore", str(write(tmp_path, data)), "--executor", "serial", "--out", str(tmp_path / "out")]) == 0
     printed = capsys.readouterr().out
     assert "5 designs x 3 futures" in printed and "Scenario discovery (PRIM) for" in printed
+
+
+def test_with_several_startups_designs_and_outcomes_name_the_startup():
+    two = {"name": "tiny_two", "simulation": {"quarters": 6}, "market": {"customers": 500},
+           "partners": {"var": {"count": 20}, "reseller": {"count": 20}, "regional_si": {"count": 5}},
+           "vendors": [{"name": "ours", "stage": 2, "partner_managers": 2, "initial_partners": {"var": 2}},
+                       {"name": "rival", "stage": 2, "partner_managers": 2, "initial_partners": {"var": 2}}]}
+    head_to_head = {"kind": "explore", "name": "tiny_two", "scenario": two,
+                    "designs": [{"name": "current"}, {"name": "lean", "set": {"vendors.ours.partner_managers": 0}}],
+                    "uncertainties": {"market.adoption.imitation": {"low": 0.03, "high": 0.2}}, "futures": 3,
+                    "seed": 2, "outcome": {"name": "vendor_net_revenue@ours", "statistic": "total"},
+                    "metrics": ["vendor_net_revenue@rival", "flywheel_quarter@ours"]}
+    result = explore(head_to_head, executor="serial", write=False, progress=False)
+    row = result.outcomes[(result.outcomes["design"] == "lean") & (result.outcomes["future"] == 1)].iloc[0]
+    rerun = sim.run_scenario(sim.load_scenario(two).resolved() | {"vendors": result.manifest["designs"]["lean"]["vendors"]},
+                             {"market.adoption.imitation": row["market.adoption.imitation"]}, replications=1, seed=2,
+                             write=False, progress=False)
+    totals = rerun.quarterly.groupby("vendor")["vendor_net_revenue"].sum()
+    assert totals["ours"] == pytest.approx(row["total_vendor_net_revenue@ours"])
+    assert totals["rival"] == pytest.approx(row["total_vendor_net_revenue@rival"])
+    with pytest.raises(ScenarioError, match="an uncertainty is a plain key path"):
+        explore({**head_to_head, "uncertainties": {"vendors.rival.partner_managers": {"low": 1, "high": 4,
+                                                                                      "integer": True}}},
+                write=False)

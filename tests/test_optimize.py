@@ -171,6 +171,17 @@ def test_an_interrupted_study_resumes_to_exactly_the_uninterrupted_trials(refere
         optimize(path, out=tmp_path / "out", resume=True)
 
 
+def test_ctrl_c_on_the_command_line_keeps_the_study_for_resume(tmp_path, capsys, monkeypatch):
+    path = write(tmp_path, {**STUDY, "trials": 4})
+    _interrupt_after(monkeypatch, 1)
+    assert main(["optimize", str(path), "--executor", "serial", "--out", str(tmp_path / "out")]) == 130
+    error = capsys.readouterr().err
+    assert "finished trials are kept in" in error and "rerun with --resume" in error and "(stopped by SIGINT)" in error
+    _interrupt_after(monkeypatch, None)
+    assert main(["optimize", str(path), "--executor", "serial", "--out", str(tmp_path / "out"), "--resume"]) == 0
+    assert "4 of 4 trials complete" in capsys.readouterr().out
+
+
 def test_resume_finds_the_interrupted_study_under_results(tmp_path, monkeypatch):
     monkeypatch.setattr(optimization, "RESULTS_ROOT", tmp_path / "results")
     small = {**STUDY, "trials": 4}
@@ -196,7 +207,7 @@ def test_the_same_seed_gives_the_same_trials_on_every_executor(reference):
     ({"space": {"partners.var.margin": {"low": 0.3, "high": 0.1}}}, "high (0.1) must be greater than low (0.3)"),
     ({"space": {"partners.var.margin": {"low": 0.1, "high": 3.0}}}, "space.partners.var.margin = 3.0"),
     ({"space": {"partners.var.margin": [0.1, 0.2]}}, "a list is a sweep's grid axis"),
-    ({"space": {"program.tiers.gold.min_score": {"low": 0.5, "high": 0.7}}}, "has no tier 'gold'"),
+    ({"space": {"program.tiers.gold.min_score": {"low": 0.5, "high": 0.7}}}, "has no 'gold' there"),
     ({"objectives": [{"name": "vendor_net_revenu"}]}, "unknown metric 'vendor_net_revenu'. Did you mean"),
     ({"constraints": [{**BUDGET, "ratio": ["program_cost", "revenu"]}]}, "unknown metric 'revenu'"),
     ({"constraints": [{**BUDGET, "min": 0.2}]}, "no design can satisfy it"),
@@ -209,6 +220,36 @@ def test_bad_optimisation_files_are_refused_before_anything_is_written(tmp_path,
     error = capsys.readouterr().err
     assert message in error and error.startswith("ecosim: error: ") and "Traceback" not in error
     assert sorted(p.name for p in tmp_path.iterdir()) == ["study.yaml"]
+
+
+TWO = {"name": "tiny_two", "simulation": {"quarters": 6}, "market": {"customers": 500},
+       "partners": {"var": {"count": 20}, "reseller": {"count": 20}, "regional_si": {"count": 5}},
+       "vendors": [{"name": "ours", "stage": 2, "partner_managers": 2, "initial_partners": {"var": 2}},
+                   {"name": "rival", "stage": 2, "partner_managers": 2, "initial_partners": {"var": 2}}]}
+HEAD_TO_HEAD = {"kind": "optimize", "name": "tiny_two", "scenario": TWO,
+                "space": {"vendors.ours.partner_managers": {"low": 0, "high": 6, "integer": True},
+                          "vendors.ours.program.incentives.mdf.accrual": {"low": 0.0, "high": 0.08}},
+                "objectives": [{"name": "vendor_net_revenue@ours", "statistic": "total"}],
+                "constraints": [{"name": "flywheel_quarter@ours", "max": 6}], "replications": 2, "trials": 6,
+                "seed": 1, "sampler": {"batch": 3, "startup_trials": 3}}
+
+
+def test_with_several_startups_levers_and_metrics_name_the_startup():
+    study = optimize(HEAD_TO_HEAD, executor="serial", write=False, progress=False)
+    trial = study.trials.iloc[-1]
+    design = {"vendors.ours.partner_managers": int(trial["vendors.ours.partner_managers"]),
+              "vendors.ours.program.incentives.mdf.accrual": float(trial["vendors.ours.program.incentives.mdf.accrual"])}
+    spec = load_optimization(HEAD_TO_HEAD)
+    rerun = sim.run_scenario(spec.scenario_data(design), replications=2, seed=1, write=False, progress=False)
+    ours = rerun.quarterly[rerun.quarterly["vendor"] == "ours"]
+    assert ours.groupby("replication")["vendor_net_revenue"].sum().mean() == \
+        pytest.approx(trial["total_vendor_net_revenue@ours"])
+    assert rerun.scenario.vendors[0].partner_managers == design["vendors.ours.partner_managers"]
+    assert rerun.scenario.vendors[1].partner_managers == 2  # the rival is left as it was
+    with pytest.raises(ScenarioError, match="with several startups, say whose rows it reads"):
+        load_optimization({**HEAD_TO_HEAD, "objectives": ["vendor_net_revenue"]})
+    with pytest.raises(ScenarioError, match="the scenario has one startup; leave out '@ours'"):
+        load_optimization({**STUDY, "objectives": ["vendor_net_revenue@ours"]})
 
 
 def test_tier_thresholds_are_levers_by_tier_name():

@@ -1,7 +1,8 @@
 """MkDocs hook: the reference pages generated from the code, so they never drift from it.
 
 * ``reference/scenario.md`` and ``reference/experiments.md``: every key of scenario,
-  experiment (``kind: compare``) and sweep (``kind: sweep``) files, from the pydantic
+  experiment (``kind: compare``), sweep (``kind: sweep``), optimisation (``kind:
+  optimize``) and exploration (``kind: explore``) files, from the pydantic
   schemas' JSON Schema (type, default, range, description), with the partner types'
   defaults and their sources read from ``sim/partner_types.py`` and the incentive presets
   from ``sim/presets.py``;
@@ -31,6 +32,10 @@ API_MODULES = {
     "comparison": ("sim.experiments.comparison", "Comparisons"),
     "compare_spec": ("sim.experiments.compare_spec", "Experiment files"),
     "sweep": ("sim.experiments.parameter_sweep", "Sweeps"), "sweep_spec": ("sim.experiments.sweep_spec", "Sweep files"),
+    "optimization": ("sim.experiments.optimization", "Optimisations"),
+    "optimize_spec": ("sim.experiments.optimize_spec", "Optimisation files"),
+    "exploration": ("sim.experiments.exploration", "Explorations"),
+    "explore_spec": ("sim.experiments.explore_spec", "Exploration files"),
     "executors": ("sim.experiments.executors", "Executors"), "metrics": ("sim.metrics", "Metrics"),
     "graph_export": ("sim.graph_export", "Ecosystem graph"), "report": ("sim.report", "Reports"),
     "plots": ("sim.plots", "Plots"), "model": ("sim.model", "The model"),
@@ -272,8 +277,10 @@ def scenario_page() -> str:
 
 
 def experiments_page() -> str:
-    """Every key of experiment (compare) and sweep files."""
+    """Every key of experiment (compare), sweep, optimisation and exploration files."""
     from sim.experiments.compare_spec import STRATEGY_METRICS, experiment_schema
+    from sim.experiments.explore_spec import ExploreFile
+    from sim.experiments.optimize_spec import OptimizeFile
     from sim.experiments.sweep_spec import SweepFile
 
     return "\n".join([
@@ -287,7 +294,15 @@ def experiments_page() -> str:
         _table(SCHEMA_HEADER, schema_rows(experiment_schema())), "",
         "## Sweeps (`kind: sweep`)", "",
         "Run with `ecosim sweep FILE`.", "",
-        _table(SCHEMA_HEADER, schema_rows(SweepFile.model_json_schema())), ""])
+        _table(SCHEMA_HEADER, schema_rows(SweepFile.model_json_schema())), "",
+        "## Optimisations (`kind: optimize`)", "",
+        "Run with `ecosim optimize FILE`. Levers (`space`) are ranges or choices by scenario key path; objectives "
+        "and constraints are metrics as in comparisons, constraints with `max` and/or `min`.", "",
+        _table(SCHEMA_HEADER, schema_rows(OptimizeFile.model_json_schema())), "",
+        "## Explorations (`kind: explore`)", "",
+        "Run with `ecosim explore FILE`. Every design runs in every future of a Latin hypercube over the "
+        "`uncertainties`, on the same seeds.", "",
+        _table(SCHEMA_HEADER, schema_rows(ExploreFile.model_json_schema())), ""])
 
 
 def _option_row(action: argparse.Action) -> list[str]:

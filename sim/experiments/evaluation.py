@@ -18,7 +18,7 @@ import pandas as pd
 
 from sim.experiments.compare_spec import MetricSpec
 from sim.experiments.executors import ExecutorInfo, run_tasks
-from sim.experiments.outcomes import label, needs_flywheel, reduce_runs, timeseries_columns
+from sim.experiments.outcomes import label, reduce_runs, timeseries_columns
 from sim.experiments.tasks import RunSpec, Task, TaskResult, run_task
 
 __all__ = ["Evaluation", "evaluate_designs"]
@@ -68,8 +68,8 @@ def evaluate_designs(designs: dict[int, dict], *, base: dict, seed: int, replica
     runs = [RunSpec((key + 1) * replications + r, key, r, seed, overrides)
             for key, overrides in designs.items() for r in range(replications)]
     size = max(1, math.ceil(len(runs) / (TASKS_PER_WORKER * info.workers)))
-    flywheel, columns = needs_flywheel(outcomes), timeseries_columns(outcomes)
-    tasks = [Task(base, tuple(runs[i:i + size]), (), (), flywheel, columns) for i in range(0, len(runs), size)]
+    columns = timeseries_columns(outcomes)
+    tasks = [Task(base, tuple(runs[i:i + size]), (), (), False, columns) for i in range(0, len(runs), size)]
     done: dict[int, list[pd.DataFrame]] = {}
     errors: dict[int, str] = {}
 

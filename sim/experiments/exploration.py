@@ -32,7 +32,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim.common import RESULTS_ROOT, atomic_directory, write_json
+from sim.common import RESULTS_ROOT, atomic_directory, result_stem, write_json
 from sim.errors import ScenarioError
 from sim.experiments.discovery import Box, prim_box
 from sim.experiments.executors import check_executor
@@ -176,7 +176,7 @@ def _target(spec: ExploreSpec, out, resume: bool, started: datetime) -> Path:
             raise ScenarioError(f"--resume: no interrupted exploration at {target}")
         return target
     target = Path(out) if out is not None else \
-        RESULTS_ROOT / spec.name / f"{started:%Y%m%dT%H%M%SZ}-{spec.fingerprint()[:8]}"
+        RESULTS_ROOT / spec.name / result_stem(started, spec.fingerprint())
     if target.exists() and (not target.is_dir() or any(target.iterdir())):
         raise ScenarioError(f"--out {target}: exists and is not empty; choose a new directory")
     if _hidden(target).exists():

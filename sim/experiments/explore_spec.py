@@ -42,7 +42,7 @@ from sim.common import NAME_PATTERN, Strict, content_hash, read_mapping
 from sim.errors import ScenarioError, format_validation_error
 from sim.experiments import levers as levers_
 from sim.experiments.compare_spec import Arm, MetricSpec
-from sim.experiments.outcomes import as_spec, check_outcomes, label, needs_flywheel, timeseries_columns
+from sim.experiments.outcomes import as_spec, check_outcomes, label, startup_names, timeseries_columns
 from sim.experiments.probe import recorded_metrics
 from sim.formatting import format_metric
 from sim.scenario import apply_overrides, load_base_scenario, validate_scenario
@@ -112,6 +112,10 @@ class ExploreFile(Strict):
 
     @model_validator(mode="after")
     def _designs(self) -> "ExploreFile":
+        whole = [d.name for d in self.designs if d.scenario is not None]
+        if whole:
+            raise ValueError(f"designs {whole} name a scenario of their own: an exploration's designs change the "
+                             "base scenario by 'preset' and 'set' (compare whole scenarios with ecosim compare)")
         names = [d.name for d in self.designs]
         if len(set(names)) != len(names):
             raise ValueError(f"design names must be unique, got {names}")
@@ -147,7 +151,7 @@ class ExploreSpec:
                 "scenario": self.base, "parameters": self.file.uncertainties, "cases": self.designs,
                 "design": {"method": "lhs", "samples": self.file.futures, "seed": self.file.futures_seed},
                 "replications": self.file.replications, "seed": self.file.seed, "common_random_numbers": True,
-                "metrics": {"final": [], "total": [], "flywheel": needs_flywheel(self.outcomes),
+                "metrics": {"final": [], "total": [], "flywheel": False,
                             "timeseries": list(timeseries_columns(self.outcomes))}}
 
     def fingerprint(self) -> str:
@@ -230,7 +234,13 @@ def load_exploration(source: str | Path | dict) -> ExploreSpec:
     except ValidationError as exc:
         raise ScenarioError(format_validation_error(exc, where, ExploreFile, {})) from None
     base = _base(spec, where, folder)
-    designs = {d.name: {**({"program.preset": d.preset} if d.preset else {}), **d.set} for d in spec.designs}
+    designs = {}
+    for d in spec.designs:
+        try:
+            designs[d.name] = levers_.design_overrides(base, {**({"program.preset": d.preset} if d.preset else {}),
+                                                              **d.set})
+        except ScenarioError as exc:
+            raise ScenarioError(f"{where}: design '{d.name}': {exc}") from None
     if spec.designs_from is not None:
         found = _designs_from(spec.designs_from, folder, base, where)
         twice = sorted(set(found) & set(designs))
@@ -238,15 +248,15 @@ def load_exploration(source: str | Path | dict) -> ExploreSpec:
             raise ScenarioError(f"{where}: designs: {', '.join(twice)} also come from designs_from; rename them")
         designs.update(found)
     uncertain = levers_.parse_levers(spec.uncertainties, base, f"{where}: uncertainties")
-    tiers = sorted(p for p in uncertain if p.startswith("program.tiers."))
-    if tiers:
-        raise ScenarioError(f"{where}: uncertainties: {', '.join(tiers)}: tiers are the planner's choice, not the "
-                            "market's: vary them as designs")
+    listed = sorted(p for p in uncertain if levers_.list_entry(base, p) is not None)
+    if listed:
+        raise ScenarioError(f"{where}: uncertainties: {', '.join(listed)}: an uncertainty is a plain key path (the "
+                            "futures run as a sweep); an item of a list (a tier, a startup) can be varied as designs")
     _check_designs(designs, uncertain, base, where)
     outcomes = [as_spec(m) for m in [spec.outcome, *spec.metrics]]
     labels = [label(m) for m in outcomes]
     if len(set(labels)) != len(labels):
         raise ScenarioError(f"{where}: outcome and metrics must differ, got {labels}")
-    check_outcomes(outcomes, recorded_metrics(base), f"{where}: outcome and metrics")
+    check_outcomes(outcomes, recorded_metrics(base), f"{where}: outcome and metrics", startup_names(base))
     _check_discovery(spec, designs, outcomes, where)
     return ExploreSpec(spec, where, base, designs, uncertain, outcomes)

@@ -4,12 +4,13 @@ A lever is written like a sampled sweep parameter (:mod:`sim.experiments.designs
 range ``{low: A, high: B}`` (with ``integer: true`` and/or ``log: true``) or choices
 ``{choices: [a, b, c]}`` of plain values. Any scenario key path works
 (``partners.var.margin``, ``program.incentives.mdf.accrual``,
-``program.incentives.payout_timing``, ``vendor.partner_managers``); a tier's field is
-addressed by the tier's name, ``program.tiers.<tier>.<field>`` (e.g.
-``program.tiers.gold.min_score``), because tiers are a list.
+``program.incentives.payout_timing``, ``vendor.partner_managers``); an item of a list of
+named items is addressed by its name: a tier (``program.tiers.gold.min_score``) or, in a
+scenario with several startups, a startup (``vendors.ours.partner_managers``,
+``vendors.ours.program.incentives.mdf.accrual``).
 
 A design is one value per lever; :func:`design_overrides` turns it into the scenario
-overrides that make it (tier levers rewrite the base scenario's ``program.tiers``).
+overrides that make it (a lever inside a list rewrites the base scenario's whole list).
 """
 
 from __future__ import annotations
@@ -19,12 +20,12 @@ from typing import Any
 
 from sim.errors import ScenarioError
 from sim.experiments import designs
+from sim.presets import PRESET_SECTIONS
 from sim.scenario import apply_overrides, validate_scenario
 
-__all__ = ["Lever", "parse_levers", "design_overrides", "lever_values", "base_value"]
+__all__ = ["Lever", "parse_levers", "design_overrides", "list_entry", "lever_values", "base_value"]
 
 Lever = designs.Range | designs.Choices
-TIERS = ("program", "tiers")
 SHAPES = "a range {low: A, high: B} (optionally integer: true, log: true) or {choices: [a, b, ...]}"
 
 
@@ -54,22 +55,49 @@ def lever_values(lever: Lever) -> list:
     return [int(v) for v in ends] if lever.integer else ends
 
 
-def _tier_path(path: str) -> tuple[str, str] | None:
-    """``(tier, field)`` of a tier lever's path, or ``None`` for any other key path."""
+def list_entry(base: dict, path: str) -> tuple[str, list[str]] | None:
+    """Where a key path enters a list of the base scenario: ``(the list's key path, the rest)``, or ``None``."""
+    node: Any = base
     parts = path.split(".")
-    if tuple(parts[:2]) != TIERS:
-        return None
-    if len(parts) != 4:
-        raise ScenarioError(f"{path}: a tier lever is program.tiers.<tier name>.<field>, e.g. "
-                            "program.tiers.gold.min_score")
-    return parts[2], parts[3]
+    for i, part in enumerate(parts):
+        if isinstance(node, list):
+            return ".".join(parts[:i]), parts[i:]
+        node = node.get(part) if isinstance(node, dict) else None
+        if node is None:
+            return None
+    return None
+
+
+def _set(node: Any, parts: list[str], value: Any, path: str) -> None:
+    """Set ``value`` at ``parts`` inside ``node``: list items by name, missing sections created."""
+    if isinstance(node, list):
+        named = {item.get("name"): item for item in node if isinstance(item, dict)}
+        if parts[0] not in named:
+            raise ScenarioError(f"{path}: the base scenario has no '{parts[0]}' there; its items: "
+                                f"{', '.join(map(str, named))}")
+        if len(parts) == 1:
+            raise ScenarioError(f"{path}: names a list item; give one of its fields, e.g. {path}.<field>")
+        _set(named[parts[0]], parts[1:], value, path)
+    elif not isinstance(node, dict):
+        raise ScenarioError(f"{path}: {parts[0]} is inside a value, not a section")
+    elif len(parts) == 1:
+        if parts[0] == "preset":  # a program's preset replaces its incentives and tiers, as with --set
+            for section in PRESET_SECTIONS:
+                node.pop(section, None)
+        node[parts[0]] = value
+    else:
+        child = node.get(parts[0])
+        if child is None:
+            child = node[parts[0]] = {}
+        _set(child, parts[1:], value, path)
 
 
 def design_overrides(base: dict, values: dict[str, Any]) -> dict[str, Any]:
     """The scenario overrides of one design: each lever's key path set to its value.
 
-    Tier levers (``program.tiers.<tier>.<field>``) become one ``program.tiers`` override:
-    the base scenario's tiers with those fields changed.
+    A lever inside a list of named items (``program.tiers.<tier>.<field>``,
+    ``vendors.<startup>.<key path>``) becomes one override of the whole list: the base
+    scenario's items with those fields changed (presets first, like ``--set``).
 
     Examples:
         >>> base = {"program": {"tiers": [{"name": "registered"}, {"name": "gold", "min_score": 0.6}]}}
@@ -77,23 +105,18 @@ def design_overrides(base: dict, values: dict[str, Any]) -> dict[str, Any]:
         {'partners.var.margin': 0.25, 'program.tiers': [{'name': 'registered'}, {'name': 'gold', 'min_score': 0.7}]}
 
     Raises:
-        ScenarioError: a tier lever names a tier the base scenario does not have.
+        ScenarioError: a lever names an item the base scenario's list does not have.
     """
     overrides: dict[str, Any] = {}
-    tiers = None
-    for path, value in values.items():
-        tier = _tier_path(path)
-        if tier is None:
-            overrides[path] = value
+    for path in sorted(values, key=lambda p: not p.endswith("preset")):
+        entry = list_entry(base, path)
+        if entry is None:
+            overrides[path] = values[path]
             continue
-        tiers = tiers if tiers is not None else copy.deepcopy(base["program"]["tiers"])
-        named = {t["name"]: t for t in tiers}
-        if tier[0] not in named:
-            raise ScenarioError(f"{path}: the base scenario has no tier '{tier[0]}'; its tiers: "
-                                f"{', '.join(named)}")
-        named[tier[0]][tier[1]] = value
-    if tiers is not None:
-        overrides["program.tiers"] = tiers
+        where, rest = entry
+        if where not in overrides:
+            overrides[where] = copy.deepcopy(base_value(base, where))
+        _set(overrides[where], rest, values[path], path)
     return overrides
 
 
@@ -130,9 +153,11 @@ def parse_levers(raw: dict[str, Any], base: dict, where: str) -> dict[str, Lever
             except ScenarioError as exc:
                 raise ScenarioError(f"{where}.{exc}") from None
             validate_scenario(apply_overrides(base, overrides, source=where), f"{where}.{path} = {value!r}")
-    if "program.preset" in levers and any(_tier_path(p) for p in levers):
-        raise ScenarioError(f"{where}: program.preset and program.tiers.* levers cannot be combined (a preset "
-                            "replaces the tiers a tier lever changes)")
+    for preset in (p for p in levers if p == "program.preset" or p.endswith(".program.preset")):
+        tiers = preset.removesuffix("preset") + "tiers."
+        if any(p.startswith(tiers) for p in levers):
+            raise ScenarioError(f"{where}: {preset} and {tiers}* levers cannot be combined (a preset replaces the "
+                                "tiers a tier lever changes)")
     return levers
 
 

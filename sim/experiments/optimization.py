@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
-from sim.common import RESULTS_ROOT, write_json
+from sim.common import RESULTS_ROOT, result_stem, write_json
 from sim.errors import EcosimError, ScenarioError
 from sim.experiments.evaluation import Evaluation, evaluate_designs
 from sim.experiments.executors import check_executor, open_executor
@@ -162,7 +162,7 @@ class _Workspace:
             return cls(plan)
         if not resume:
             target = Path(out) if out is not None else \
-                RESULTS_ROOT / spec.name / f"{started:%Y%m%dT%H%M%SZ}-{plan['fingerprint'][:8]}"
+                RESULTS_ROOT / spec.name / result_stem(started, plan["fingerprint"])
             return cls._create(target, plan)
         target = Path(out) if out is not None else SweepStore.find_interrupted(RESULTS_ROOT / spec.name,
                                                                                           plan["fingerprint"])

@@ -103,7 +103,7 @@ def _better(metric) -> str:
 def _compare_file(spec: OptimizeSpec, best: pd.DataFrame, which: str) -> dict:
     """A compare experiment of the base against each best design, on a seed the study did not use."""
     metrics = [{**m.model_dump(mode="json", exclude_none=True, include={"name", "statistic", "ratio"}),
-                "better": _better(m)} for m in spec.outcomes if not (m.name == FLYWHEEL and m.ratio is None)]
+                "better": _better(m)} for m in spec.outcomes if not (m.column == FLYWHEEL and m.ratio is None)]
     arms = [{"name": "base", "description": "the base scenario"}]
     for row in best.to_dict(orient="records"):
         values = {path: _plain(row[path]) for path in spec.levers}

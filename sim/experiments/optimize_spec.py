@@ -39,7 +39,7 @@ from sim.common import NAME_PATTERN, Strict, content_hash, read_mapping
 from sim.errors import ScenarioError, format_validation_error
 from sim.experiments import levers as levers_
 from sim.experiments.compare_spec import MetricSpec
-from sim.experiments.outcomes import as_spec, check_outcomes, direction, label
+from sim.experiments.outcomes import as_spec, check_outcomes, direction, label, startup_names
 from sim.experiments.probe import recorded_metrics
 from sim.scenario import apply_overrides, load_base_scenario, validate_scenario
 
@@ -209,7 +209,8 @@ def load_optimization(source: str | Path | dict) -> OptimizeSpec:
     levers = levers_.parse_levers(spec.space, base, f"{label_}: space")
     objectives = [as_spec(m) for m in spec.objectives]
     recorded = recorded_metrics(base)
-    check_outcomes(objectives, recorded, f"{label_}: objectives")
-    check_outcomes(list(spec.constraints), recorded, f"{label_}: constraints")
+    startups = startup_names(base)
+    check_outcomes(objectives, recorded, f"{label_}: objectives", startups)
+    check_outcomes(list(spec.constraints), recorded, f"{label_}: constraints", startups)
     _check_labels(objectives, spec.constraints, label_)
     return OptimizeSpec(spec, label_, base, levers, objectives, list(spec.constraints))

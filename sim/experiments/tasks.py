@@ -83,7 +83,9 @@ def run_task(task: Task) -> TaskResult:
             quarterly, _ = run_replication(scenarios[run.point_id], run.replication)
             rows.append((run.run_id, "ok", None, *_metrics(task, quarterly)))
             if task.timeseries:
-                frame = quarterly[["quarter", *task.timeseries]].astype(float).astype({"quarter": np.int64})
+                keys = ["quarter", *(["vendor"] if "vendor" in quarterly else [])]  # several startups: a row each
+                frame = quarterly[[*keys, *task.timeseries]].astype(dict.fromkeys(task.timeseries, np.float64))
+                frame = frame.astype({"quarter": np.int64})
                 frame.insert(0, "run_id", run.run_id)
                 series.append(frame)
         except Exception as exc:  # noqa: BLE001 - a failing run is recorded, the sweep goes on
