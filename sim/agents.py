@@ -174,11 +174,13 @@ class PartnerView:
         return np.isin(self.state, states)
 
     def productivity(self, route_quality: float) -> np.ndarray:
-        """Selling productivity in [0, 1]: half while uncertified, half again when dormant.
+        """Selling productivity in [0, 1]: half while uncertified.
 
         Enablement quality falls when the vendor runs more routes than it can manage
-        (``route_quality`` < 1; seed 002 "don't pursue more than two to three").
+        (``route_quality`` < 1; seed 002 "don't pursue more than two to three"). A
+        dormant partner sells as well as an active one when its sellers choose the
+        vendor again: dormancy is its sellers' choice (:func:`sim.effort.assign_sellers`),
+        not a loss of skill.
         """
         selling = self.in_states(*SELLING_STATES)
-        base = np.where(self.certified, 1.0, 0.5) * route_quality
-        return np.where(selling, np.where(self.state == DORMANT, 0.5 * base, base), 0.0)
+        return np.where(selling, np.where(self.certified, 1.0, 0.5) * route_quality, 0.0)

@@ -11,6 +11,14 @@ Rules in this module, each with its source:
   alignment + demand_weight x installed share`` (seed 002 "Why Partners Need
   Startups": partners "are in the business of maximizing their own profitability";
   McFadden 1974). Every vendor, startup or established rival, enters the same way.
+* :func:`assign_sellers` — the logit share is each seller's probability of choosing
+  the vendor (McFadden 1974: the logit gives an individual's choice probabilities),
+  and each seller of a partner makes that choice in the quarter: a partner's sellers
+  working the vendor are a multinomial draw over the vendors it carries. A partner
+  with two sellers and a 10% share has nobody on the vendor in most quarters, so
+  whether a partner is active follows from its size and its mindshare against the
+  other vendors on its line card (seed 002 names activation rate, "how many onboarded
+  partners are actively driving activity", as a growth-stage metric).
 * :func:`update_installed_share` — the share of a partner's accounts already using
   the vendor's product, the customer pull in its utility (seed 002: customer demand is
   "the strongest signal"); a distributor, with no accounts of its own, sees the
@@ -24,17 +32,18 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim import agents as ag
+from sim.draws import Draws
 
 __all__ = ["Effort", "expected_profit_per_value", "utility", "logit_share", "update_installed_share",
-           "split_effort"]
+           "split_effort", "assign_sellers", "binomial_quantile"]
 
 
 @dataclass(frozen=True)
 class Effort:
     """The quarter's effort on one vendor."""
 
-    share: np.ndarray  # share of each partner's sellers working the vendor (0 outside the program)
-    engagement: np.ndarray  # share x selling productivity
+    share: np.ndarray  # each seller's probability of working the vendor (0 outside the program)
+    engagement: np.ndarray  # share of the partner's sellers working it this quarter x selling productivity
 
 
 def expected_profit_per_value(margin, win_prob, deal_multiplier, services_attach, services_ratio):
@@ -85,31 +94,99 @@ def update_installed_share(partners: ag.PartnerView, coverage, paying: np.ndarra
     p.installed_share[p.is_distributor] = np.count_nonzero(paying) / max(paying.size, 1)
 
 
-def split_effort(startups: list, rivals: list, behavior, services_ratio: float, inertia: float = 0.0) -> list[Effort]:
+def binomial_quantile(u: np.ndarray, n: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """The inverse CDF of Binomial(n, p) at ``u``, elementwise: the smallest k with P(X <= k) > u.
+
+    Drawing by inversion keeps common random numbers: the same uniform gives the same
+    count, or a neighbouring one, when an experiment's arm moves ``p`` a little.
+
+    Examples:
+        >>> binomial_quantile(np.array([0.1, 0.5, 0.99]), np.array([4, 4, 4]), np.array([0.5, 0.5, 0.5])).tolist()
+        [1, 2, 4]
+    """
+    u, n, p = np.broadcast_arrays(np.asarray(u, float), np.asarray(n, np.int64), np.clip(p, 0.0, 1.0))
+    upper = p > 0.5  # count the failures instead, so that (1 - p) ** n cannot underflow
+    u, p = np.where(upper, np.minimum(1.0 - u, 1.0 - 2.0**-53), u), np.where(upper, 1.0 - p, p)
+    ratio = np.divide(p, 1.0 - p, out=np.zeros_like(p), where=p < 1.0)
+    pmf = (1.0 - p) ** n
+    cdf = pmf.copy()
+    k = np.zeros(n.shape, dtype=np.int64)
+    for j in range(int(n.max(initial=0))):
+        below = (cdf <= u) & (j < n)
+        if not below.any():
+            break
+        pmf = pmf * (n - j) / (j + 1) * ratio
+        cdf += pmf
+        k += below
+    return np.where(upper, n - k, k)
+
+
+def assign_sellers(shares: list, sellers: np.ndarray, draws: list[Draws]) -> list[np.ndarray]:
+    """Share of each partner's sellers working each startup this quarter: a multinomial draw.
+
+    Each of a partner's ``round(sellers)`` sellers (at least one) chooses a vendor with
+    the logit probabilities ``shares``; the startups are drawn one after another as
+    conditional binomials, in the order given (the caller's: by vendor name, so the
+    order in which a scenario lists them changes nothing). A partner without
+    sellers of its own (a distributor, a marketplace listing) keeps its share.
+
+    Args:
+        shares: each startup's logit share per partner.
+        sellers: each partner's sellers (a lognormal draw, not a whole number).
+        draws: each startup's own draws of the quarter.
+    """
+    units = np.where(sellers > 0, np.maximum(1, np.rint(sellers)), 0).astype(np.int64)
+    working = [np.asarray(share, float).copy() for share in shares]
+    deciding = np.flatnonzero((units > 0) & (sum(working) > 0))  # partners with sellers and a startup to choose
+    left, mass_left = units[deciding], np.ones(deciding.size)
+    for k, share in enumerate(shares):
+        mine = np.asarray(share, float)[deciding]
+        chosen = binomial_quantile(draws[k].uniform(deciding), left,
+                                   np.divide(mine, mass_left, out=np.zeros(deciding.size), where=mass_left > 0))
+        working[k][units > 0] = 0.0
+        working[k][deciding] = chosen / units[deciding]
+        left = left - chosen
+        mass_left = np.maximum(mass_left - mine, 0.0)
+    return working
+
+
+def split_effort(startups: list, rivals: list, behavior, services_ratio: float, draws: list[Draws],
+                 inertia: float = 0.0) -> list[Effort]:
     """Partners split their sellers across the vendors they carry; returns each startup's effort.
 
     Every vendor offers a utility (:meth:`sim.vendors.VendorAgent.utility`,
     :meth:`sim.vendors.StaticRival.utility`); a partner in a startup's program gives it
     its logit share among the startups it carries and the established rivals (a
     marketplace listing needs no seller effort: share 1), moving there from last
-    quarter's share by ``1 - inertia``; its engagement is that share times its selling
-    productivity at the startup's route quality. Sets each startup's
-    ``partners.effort_share``.
+    quarter's share by ``1 - inertia``. Its sellers then choose with those
+    probabilities (:func:`assign_sellers`); its engagement is the share of its sellers
+    working the startup times its selling productivity at the startup's route
+    quality. Sets each startup's ``partners.effort_share`` (the probabilities).
+
+    Args:
+        startups: the startups (:class:`sim.vendors.VendorAgent`).
+        rivals: the established rivals (:class:`sim.vendors.StaticRival`).
+        behavior: the scenario's ``partners.behavior`` section.
+        services_ratio: services revenue per unit of deal value.
+        draws: each startup's draws of the quarter for its partners' sellers.
+        inertia: share of last quarter's split a partner keeps.
     """
     startup_u = [v.utility(behavior, services_ratio) for v in startups]
     rival_u = [r.utility(behavior, services_ratio) for r in rivals]
     carried = [v.partners.in_states(*ag.PARTNERED_STATES) for v in startups]
     shares = []
-    for k in range(len(startups)):
-        others = [np.where(carried[j], u, -np.inf) for j, u in enumerate(startup_u) if j != k]
-        shares.append(logit_share([startup_u[k], *others, *rival_u]))
-    efforts = []
-    for vendor, share, in_program in zip(startups, shares, carried, strict=True):
+    for k, vendor in enumerate(startups):
         p = vendor.partners
-        share = np.where(p.is_marketplace, 1.0, share)
+        others = [np.where(carried[j], u, -np.inf) for j, u in enumerate(startup_u) if j != k]
+        share = np.where(p.is_marketplace, 1.0, logit_share([startup_u[k], *others, *rival_u]))
         if inertia:
             share = inertia * p.effort_share + (1.0 - inertia) * share
-        share = np.where(in_program, share, 0.0)
-        p.effort_share = share
-        efforts.append(Effort(share, share * p.productivity(vendor.route_quality)))
+        shares.append(np.where(carried[k], share, 0.0))
+    by_name = sorted(range(len(startups)), key=lambda k: startups[k].name)
+    drawn = assign_sellers([shares[k] for k in by_name], startups[0].partners.sellers, [draws[k] for k in by_name])
+    working = [drawn[by_name.index(k)] for k in range(len(startups))]
+    efforts = []
+    for vendor, share, worked in zip(startups, shares, working, strict=True):
+        vendor.partners.effort_share = share
+        efforts.append(Effort(share, worked * vendor.partners.productivity(vendor.route_quality)))
     return efforts

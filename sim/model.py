@@ -12,7 +12,8 @@ returns a small immutable record of what happened:
 4. the vendor and its distributors recruit partners (:mod:`sim.recruitment`);
 5. partner managers take queued recruits into onboarding, the capacity limit
    (:mod:`sim.enablement`);
-6. partners split their seller effort across the vendors they carry (:mod:`sim.effort`);
+6. partners split their seller effort across the vendors they carry, each seller
+   choosing a vendor for the quarter (:mod:`sim.effort`);
 7. customers renew or churn, due opportunities close, partners run MDF campaigns, new
    opportunities open (adoption hazard, attribution, influence, deal-registration
    conflicts), and zero-cycle ones close (:mod:`sim.sales`);
@@ -58,7 +59,8 @@ __all__ = ["EcosystemModel", "STREAMS"]
 # Random streams of a quarter, one per purpose (codes are positions: append, never reorder).
 STREAMS: tuple[str, ...] = ("outreach_slots", "outreach", "accept", "cascade", "enablement_slots", "renew",
                             "close", "attach", "adopt", "source", "sourcer", "marketplace", "influence",
-                            "conflict", "terms", "close_again", "attach_again", "choose")
+                            "conflict", "terms", "close_again", "attach_again", "choose",
+                            "seller_choice")
 
 # The vendors' own series, collected by Mesa's DataCollector each quarter.
 VENDOR_REPORTERS = {"vendor": "name", "stage": "stage", "product_readiness": "readiness",
@@ -172,7 +174,9 @@ class EcosystemModel(mesa.Model):
         for v in startups:
             onboarding[v] = start_onboarding(v.partners, v, self._vendor_stream(t, v)("enablement_slots"))
         dropped = settle_portfolios(startups, behavior, market.services_ratio)
-        efforts = split_effort(startups, self.rivals, behavior, market.services_ratio, behavior.effort_inertia)
+        seller_draws = [self._vendor_stream(t, v)("seller_choice") for v in startups]
+        efforts = split_effort(startups, self.rivals, behavior, market.services_ratio, seller_draws,
+                               behavior.effort_inertia)
         renewals = sales.renew(c, self.churn_table, market, t, stream("renew"))
         first = sales.close(c, startups, t, stream("close"), stream("attach"))
         pushes = []

@@ -9,6 +9,7 @@ from conftest import small
 
 import sim
 from sim import agents as ag
+from sim.draws import Draws
 from sim.effort import split_effort
 from sim.model import EcosystemModel
 from sim.runner import replication_rng
@@ -214,7 +215,7 @@ def test_raising_a_tiers_margin_raises_that_tiers_effort_share():
     others = partnered & (tiers.tier != 2)
     assert gold.sum() > 0 and others.sum() > 0
     split = partial(split_effort, model.startups, model.rivals, scenario.partners.behavior,
-                    scenario.market.services_ratio)
+                    scenario.market.services_ratio, [Draws.from_seed(1)])
     before = split()[0].share.copy()
     tiers.benefits["margin_bonus"][2] += 0.10
     split()

@@ -25,10 +25,10 @@ class Heterogeneity(Strict):
     Partner firms of one type are not alike: their size is heavy-tailed like the size of
     firms in general (lognormal; Cabral & Mata 2003, "On the evolution of the firm size
     distribution", American Economic Review 93(4)); their sellers' capability and their
-    appetite for a new vendor vary too. The dispersions are assumptions, set so that
-    partner revenue is as concentrated as partner programs report (the top 20% of
-    partners bring most of partner revenue) and a minority of onboarded partners is
-    active (seed 002 names activation rate as a growth-stage metric).
+    appetite for a new vendor vary too. The dispersions are stated assumptions; how
+    concentrated partner revenue becomes and how many partners are active follow from
+    them and from each seller's choice of a vendor every quarter (:mod:`sim.effort`),
+    and docs/VALIDATION.md measures both against what partner programs report.
     """
 
     size: float = Field(1.0, ge=0, le=3, description="Standard deviation of log size: a partner's sellers are "
