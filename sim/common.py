@@ -21,13 +21,14 @@ from types import UnionType
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 import yaml
-from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator
 
-from sim.errors import ScenarioError
+from sim.errors import ScenarioError, format_validation_error
 
 __all__ = ["NAME_PATTERN", "RESULTS_ROOT", "Strict", "UniqueKeyLoader", "atomic_directory", "atomic_file",
            "claim_directory", "claimed_directory", "content_hash", "load_yaml", "package_version", "read_mapping",
-           "read_yaml_mapping", "release_directory", "result_stem", "staging_dir", "sync_directory", "write_json"]
+           "read_validated", "read_yaml_mapping", "release_directory", "result_stem", "staging_dir",
+           "sync_directory", "write_json"]
 
 # Names of scenarios, experiments, arms and sweeps: they become directory names.
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
@@ -155,6 +156,23 @@ def read_mapping(source: str | Path | dict, kind: str) -> tuple[dict, str, Path]
         return copy.deepcopy(source), f"<{kind} dict>", Path.cwd()
     path = Path(source)
     return read_yaml_mapping(path, kind), str(path), path.parent
+
+
+def read_validated[M: BaseModel](source: str | Path | dict, kind: str, schema: type[M]) -> tuple[M, str, Path]:
+    """Read an experiment file (or mapping) and validate it against its schema, the first step of every loader.
+
+    Returns:
+        ``(file, label, folder)``: the validated file, then as :func:`read_mapping`.
+
+    Raises:
+        ScenarioError: the file cannot be read (:func:`read_yaml_mapping`), or the schema
+            refuses it: the message names the file, key path, bad value and what is allowed.
+    """
+    data, label, folder = read_mapping(source, kind)
+    try:
+        return schema.model_validate(data), label, folder
+    except ValidationError as exc:
+        raise ScenarioError(format_validation_error(exc, label, schema, {})) from None
 
 
 def content_hash(data: Any) -> str:
