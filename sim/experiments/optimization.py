@@ -38,7 +38,7 @@ from tqdm.auto import tqdm
 from sim.common import RESULTS_ROOT, result_stem, write_json
 from sim.errors import EcosimError, ScenarioError
 from sim.experiments.evaluation import Evaluation, evaluate_designs
-from sim.experiments.executors import check_executor, open_executor
+from sim.experiments.executors import choose_executor, open_executor
 from sim.experiments.optimize_report import format_optimization
 from sim.experiments.optimize_spec import OptimizeSpec, load_optimization
 from sim.experiments.outcomes import label
@@ -333,8 +333,7 @@ def optimize(
     """
     spec = load_optimization(experiment)
     optuna = _optuna()
-    kind = executor or ("dask" if scheduler else "processes")
-    check_executor(kind, workers, scheduler)
+    kind = choose_executor(executor, workers, scheduler)
     started = datetime.now(timezone.utc)
     space = _Workspace.open(spec, out, resume, write, started)
     verbosity = optuna.logging.get_verbosity()
