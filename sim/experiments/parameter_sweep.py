@@ -36,7 +36,7 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from sim.common import RESULTS_ROOT, package_version, result_stem, write_json
-from sim.errors import EcosimError, ScenarioError
+from sim.errors import ExperimentIncomplete, ScenarioError
 from sim.experiments.executors import ExecutorInfo, choose_executor, machine_workers, open_executor, run_tasks
 from sim.experiments.sensitivity import point_summary, sensitivity
 from sim.experiments.store import SweepStore
@@ -53,7 +53,7 @@ MAX_BATCH = 50
 TASKS_PER_WORKER = 4
 
 
-class SweepIncomplete(EcosimError):
+class SweepIncomplete(ExperimentIncomplete):
     """Some runs were lost to the infrastructure (a worker died); the finished ones are kept."""
 
 
