@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sim.errors import ScenarioError
+from sim.errors import ExperimentIncomplete, ScenarioError
 from sim.limits import MAX_POINTS
 
 __all__ = ["main", "build_parser"]
@@ -183,32 +183,22 @@ def _add_explore(sub) -> None:
     explore.set_defaults(handler=_cmd_explore)
 
 
-def _cmd_explore(args) -> int:
-    from sim.experiments import SweepIncomplete, explore
+def _execution(args) -> dict:
+    """The options of :func:`_add_executor_options` (which ``sweep`` has too), as keyword arguments."""
+    return {"executor": args.executor, "scheduler": args.scheduler, "workers": args.workers, "out": args.out,
+            "resume": args.resume}
 
-    try:
-        result = explore(args.experiment, executor=args.executor, scheduler=args.scheduler, workers=args.workers,
-                         out=args.out, resume=args.resume)
-    except SweepIncomplete as exc:
-        print(f"ecosim: error: {exc}", file=sys.stderr)
-        return EXIT_INTERNAL
-    print(result.report())
-    print(f"\nResults: {result.path}\nReport: {result.path / 'report.html'}")
-    return EXIT_OK
+
+def _cmd_explore(args) -> int:
+    from sim.experiments import explore
+
+    return _show_written(explore(args.experiment, **_execution(args)))
 
 
 def _cmd_optimize(args) -> int:
-    from sim.experiments import OptimizationIncomplete, optimize
+    from sim.experiments import optimize
 
-    try:
-        result = optimize(args.experiment, executor=args.executor, scheduler=args.scheduler, workers=args.workers,
-                          out=args.out, resume=args.resume)
-    except OptimizationIncomplete as exc:
-        print(f"ecosim: error: {exc}", file=sys.stderr)
-        return EXIT_INTERNAL
-    print(result.report())
-    print(f"\nResults: {result.path}\nReport: {result.path / 'report.html'}")
-    return EXIT_OK
+    return _show_written(optimize(args.experiment, **_execution(args)))
 
 
 def _add_calibrate(sub) -> None:
@@ -255,6 +245,13 @@ def _show(text: str, path: Path, report: bool) -> int:
         from sim.report import build_report
 
         print(f"Report: {build_report(path)}")
+    return EXIT_OK
+
+
+def _show_written(result) -> int:
+    """Print the account of an experiment that wrote its own report.html, and where both are."""
+    print(result.report())
+    print(f"\nResults: {result.path}\nReport: {result.path / 'report.html'}")
     return EXIT_OK
 
 
@@ -337,7 +334,7 @@ def _cmd_schema(args) -> int:
 
 
 def _cmd_sweep(args) -> int:
-    from sim.experiments import SweepIncomplete, sweep
+    from sim.experiments import sweep
     from sim.experiments.sweep_spec import read_sweep
 
     if args.dry_run:
@@ -345,12 +342,7 @@ def _cmd_sweep(args) -> int:
         print(f"{args.experiment}: valid sweep '{head.name}': {head.method} design, {head.size:,} points x "
               f"{head.replications} replications = {head.size * head.replications:,} runs")
         return EXIT_OK
-    try:
-        result = sweep(args.experiment, executor=args.executor, scheduler=args.scheduler, workers=args.workers,
-                       batch_size=args.batch_size, out=args.out, resume=args.resume, max_points=args.max_points)
-    except SweepIncomplete as exc:
-        print(f"ecosim: error: {exc}", file=sys.stderr)
-        return EXIT_INTERNAL
+    result = sweep(args.experiment, **_execution(args), batch_size=args.batch_size, max_points=args.max_points)
     return _show(result.report(), result.path, args.report)
 
 
@@ -389,6 +381,9 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"ecosim: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except ExperimentIncomplete as exc:  # runs lost to a failed worker: the message says how to --resume
+        print(f"ecosim: error: {exc}", file=sys.stderr)
+        return EXIT_INTERNAL
     except KeyboardInterrupt as exc:
         signum = signal.Signals(stopped[-1] if stopped else signal.SIGINT)
         kept = str(exc) or "interrupted; no partial results were kept"

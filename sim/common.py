@@ -21,13 +21,14 @@ from types import UnionType
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 import yaml
-from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator
 
-from sim.errors import ScenarioError
+from sim.errors import ScenarioError, format_validation_error
 
 __all__ = ["NAME_PATTERN", "RESULTS_ROOT", "Strict", "UniqueKeyLoader", "atomic_directory", "atomic_file",
-           "claim_directory", "content_hash", "load_yaml", "package_version", "read_mapping", "read_yaml_mapping",
-           "release_directory", "result_stem", "staging_dir", "sync_directory", "write_json"]
+           "claim_directory", "claimed_directory", "content_hash", "load_yaml", "package_version", "read_mapping",
+           "read_validated", "read_yaml_mapping", "release_directory", "result_stem", "staging_dir",
+           "sync_directory", "write_json"]
 
 # Names of scenarios, experiments, arms and sweeps: they become directory names.
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
@@ -157,6 +158,23 @@ def read_mapping(source: str | Path | dict, kind: str) -> tuple[dict, str, Path]
     return read_yaml_mapping(path, kind), str(path), path.parent
 
 
+def read_validated[M: BaseModel](source: str | Path | dict, kind: str, schema: type[M]) -> tuple[M, str, Path]:
+    """Read an experiment file (or mapping) and validate it against its schema, the first step of every loader.
+
+    Returns:
+        ``(file, label, folder)``: the validated file, then as :func:`read_mapping`.
+
+    Raises:
+        ScenarioError: the file cannot be read (:func:`read_yaml_mapping`), or the schema
+            refuses it: the message names the file, key path, bad value and what is allowed.
+    """
+    data, label, folder = read_mapping(source, kind)
+    try:
+        return schema.model_validate(data), label, folder
+    except ValidationError as exc:
+        raise ScenarioError(format_validation_error(exc, label, schema, {})) from None
+
+
 def content_hash(data: Any) -> str:
     """The sha256 of plain data's canonical JSON (keys sorted, no spaces).
 
@@ -244,6 +262,32 @@ def _check_free(target: Path) -> None:
 def release_directory(target: Path) -> None:
     """Give up a claimed result directory: remove its staging directory and what is in it."""
     shutil.rmtree(staging_dir(target), ignore_errors=True)
+
+
+@contextmanager
+def claimed_directory(out: str | Path | None, default: Path, write: bool = True) -> Iterator[Path | None]:
+    """Claim a result directory for the block that fills it, and give the claim up if the block fails.
+
+    A run and a comparison claim their directory before the work starts, so two started
+    at once never pick the same one, and an interrupted one leaves no claim behind.
+
+    Args:
+        out: the directory the user chose (refused if taken), or ``None`` for ``default``.
+        default: the default directory; a taken name gets the first free suffix ``-2``, ...
+        write: ``False`` claims nothing (the block receives ``None``).
+
+    Yields:
+        The claimed directory (:func:`claim_directory`), or ``None`` when nothing is written.
+    """
+    target = None
+    if write:
+        target = claim_directory(Path(out)) if out is not None else claim_directory(default, unique=True)
+    try:
+        yield target
+    except BaseException:
+        if target is not None:
+            release_directory(target)
+        raise
 
 
 @contextmanager

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, get_args, get_origin
 if TYPE_CHECKING:  # pydantic is needed only to format a message: the command line starts without it
     from pydantic import BaseModel, ValidationError
 
-__all__ = ["EcosimError", "ScenarioError", "format_validation_error"]
+__all__ = ["EcosimError", "ScenarioError", "ExperimentIncomplete", "format_validation_error"]
 
 
 class EcosimError(Exception):
@@ -21,6 +21,14 @@ class EcosimError(Exception):
 
 class ScenarioError(EcosimError, ValueError):
     """A scenario, experiment or argument is invalid; the message says where and why."""
+
+
+class ExperimentIncomplete(EcosimError):
+    """Some of an experiment's runs were lost to the infrastructure (a worker died); the finished ones are kept.
+
+    The message says where they are kept and how to finish (``--resume``); the CLI
+    prints it and exits with code 1.
+    """
 
 
 def _model_at(root: type[BaseModel], loc: tuple) -> type[BaseModel] | None:

@@ -32,9 +32,8 @@ from tqdm.auto import tqdm
 from sim.common import (
     RESULTS_ROOT,
     atomic_directory,
-    claim_directory,
+    claimed_directory,
     package_version,
-    release_directory,
     result_stem,
     write_json,
 )
@@ -150,18 +149,10 @@ def run_scenario(
     parallel = min(workers, scenario.simulation.replications)
     check_memory(run_bytes(scenario, parallel), f"scenario '{scenario.name}'")
     started = datetime.now(timezone.utc)
-    target = None
-    if write:
-        target = claim_directory(Path(out)) if out is not None else \
-            claim_directory(default_run_dir(scenario, started), unique=True)
-    try:
+    with claimed_directory(out, default_run_dir(scenario, started), write) as target:
         result = _run(scenario, started, workers, progress)
-        if write:
-            result.path = write_run(result, target)
-    except BaseException:
         if target is not None:
-            release_directory(target)
-        raise
+            result.path = write_run(result, target)
     return result
 
 

@@ -13,13 +13,19 @@ pytest.importorskip("mkdocs", reason="the docs extra is in the test extra")
 pytest.importorskip("material", reason="the docs extra is in the test extra")
 
 from sim.cli import build_parser  # noqa: E402
+from sim.experiments.calibration_spec import CalibrationFile  # noqa: E402
+from sim.experiments.compare_spec import ExperimentFile  # noqa: E402
+from sim.experiments.explore_spec import ExploreFile  # noqa: E402
+from sim.experiments.optimize_spec import OptimizeFile  # noqa: E402
+from sim.experiments.sweep_spec import SweepFile  # noqa: E402
 from sim.scenario import Scenario  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = ["index.html", "getting-started.html", "comparing.html", "graph.html", "tutorials/strategist.html",
          "tutorials/researcher.html", "tutorials/planner.html", "reference/scenario.html",
          "reference/experiments.html", "reference/cli.html", "reference/api/runner.html",
-         "reference/api/graph_export.html", "MODEL.html", "ARCHITECTURE.html", "benchmarks.html"]
+         "reference/api/graph_export.html", "reference/api/calibration.html", "reference/api/calibration_spec.html",
+         "MODEL.html", "ARCHITECTURE.html", "benchmarks.html"]
 
 
 @pytest.fixture(scope="module")
@@ -70,6 +76,18 @@ def test_scenario_reference_has_every_key_of_the_schema(site):
         for field in section.model_fields:
             assert field in names, f"{section.__name__}.{field}"
     assert "partners.var.margin" in keys and "assumption: VAR discount 15-25%" in page
+
+
+@pytest.mark.parametrize(("kind", "schema"), [("compare", ExperimentFile), ("sweep", SweepFile),
+                                              ("optimize", OptimizeFile), ("explore", ExploreFile),
+                                              ("calibration", CalibrationFile)])
+def test_experiments_reference_has_every_key_of_every_experiment_file(site, kind, schema):
+    page = (site / "reference" / "experiments.html").read_text(encoding="utf-8")
+    assert f"<code>kind: {kind}</code>" in page
+    names = {key.rsplit(".", 1)[-1] for key in re.findall(r"<code>([^<]+)</code>", page)}
+    for section in _sections(schema, set()):
+        for field in section.model_fields:
+            assert field in names, f"{section.__name__}.{field}"
 
 
 def test_cli_reference_has_every_command_and_option(site):

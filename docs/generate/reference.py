@@ -2,10 +2,10 @@
 
 * ``reference/scenario.md`` and ``reference/experiments.md``: every key of scenario,
   experiment (``kind: compare``), sweep (``kind: sweep``), optimisation (``kind:
-  optimize``) and exploration (``kind: explore``) files, from the pydantic
-  schemas' JSON Schema (type, default, range, description), with the partner types'
-  defaults and their sources read from ``sim/partner_types.py`` and the incentive presets
-  from ``sim/presets.py``;
+  optimize``), exploration (``kind: explore``) and calibration (``kind: calibration``)
+  files, from the pydantic schemas' JSON Schema (type, default, range, description), with
+  the partner types' defaults and their sources read from ``sim/partner_types.py`` and the
+  incentive presets from ``sim/presets.py``;
 * ``reference/cli.md``: every ``ecosim`` command and option, from ``sim.cli.build_parser()``;
 * ``reference/api/*.md``: API pages rendered by mkdocstrings from the docstrings;
 * ``benchmarks.md``: ``benchmarks/README.md``;
@@ -36,6 +36,8 @@ API_MODULES = {
     "optimize_spec": ("sim.experiments.optimize_spec", "Optimisation files"),
     "exploration": ("sim.experiments.exploration", "Explorations"),
     "explore_spec": ("sim.experiments.explore_spec", "Exploration files"),
+    "calibration": ("sim.experiments.calibration", "Calibrations"),
+    "calibration_spec": ("sim.experiments.calibration_spec", "Calibration files"),
     "executors": ("sim.experiments.executors", "Executors"), "metrics": ("sim.metrics", "Metrics"),
     "graph_export": ("sim.graph_export", "Ecosystem graph"), "report": ("sim.report", "Reports"),
     "plots": ("sim.plots", "Plots"), "model": ("sim.model", "The model"),
@@ -115,11 +117,15 @@ def _range(prop: dict) -> str:
 
 
 def _default(prop: dict, path: str, defaults: dict | None, required: bool) -> str:
-    """A key's default: the schema's, else the resolved default scenario's value at its path."""
+    """A key's default: the schema's, else the resolved default scenario's value at its path.
+
+    A required key of named sections (``partners.<type>``) has its defaults in a table below
+    the scenario reference; in an experiment file (no ``defaults``) it is plainly required.
+    """
     if "default" in prop:
         return f"`{json.dumps(prop['default'])}`"
     if required:
-        return "see the table below" if ".<" in path else "required"
+        return "see the table below" if ".<" in path and defaults is not None else "required"
     value = defaults
     for part in path.split("."):
         if not isinstance(value, dict) or part not in value:
@@ -277,7 +283,8 @@ def scenario_page() -> str:
 
 
 def experiments_page() -> str:
-    """Every key of experiment (compare), sweep, optimisation and exploration files."""
+    """Every key of experiment (compare), sweep, optimisation, exploration and calibration files."""
+    from sim.experiments.calibration_spec import CalibrationFile
     from sim.experiments.compare_spec import STRATEGY_METRICS, experiment_schema
     from sim.experiments.explore_spec import ExploreFile
     from sim.experiments.optimize_spec import OptimizeFile
@@ -285,7 +292,8 @@ def experiments_page() -> str:
 
     return "\n".join([
         "# Experiment file reference", "",
-        "Generated from the schemas of `sim/experiments/compare_spec.py` and `sim/experiments/sweep_spec.py`.", "",
+        "Generated from the schemas of `sim/experiments/compare_spec.py`, `sweep_spec.py`, `optimize_spec.py`, "
+        "`explore_spec.py` and `calibration_spec.py`.", "",
         "## Comparisons (`kind: compare`)", "",
         "Run with `ecosim compare FILE`. Arms are compared with the first on the same seeds. A metric is a "
         "quarterly column, or a mapping with `name`, `statistic`, `ratio` and `better` (the `metrics[]` keys). "
@@ -302,7 +310,12 @@ def experiments_page() -> str:
         "## Explorations (`kind: explore`)", "",
         "Run with `ecosim explore FILE`. Every design runs in every future of a Latin hypercube over the "
         "`uncertainties`, on the same seeds.", "",
-        _table(SCHEMA_HEADER, schema_rows(ExploreFile.model_json_schema())), ""])
+        _table(SCHEMA_HEADER, schema_rows(ExploreFile.model_json_schema())), "",
+        "## Calibrations (`kind: calibration`)", "",
+        "Run with `ecosim calibrate SCENARIO --history CSV --spec FILE`. The `parameters` are scenario key paths, "
+        "each with a prior; the `kpis` are columns of the history CSV, with weights. The fit is ABC-SMC (pyabc).",
+        "",
+        _table(SCHEMA_HEADER, schema_rows(CalibrationFile.model_json_schema())), ""])
 
 
 def _option_row(action: argparse.Action) -> list[str]:

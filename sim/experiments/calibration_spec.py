@@ -31,7 +31,7 @@ from typing import Any, Literal
 
 from pydantic import Field, ValidationError, model_validator
 
-from sim.common import NAME_PATTERN, Strict, content_hash, read_mapping
+from sim.common import NAME_PATTERN, Strict, content_hash, read_mapping, read_validated
 from sim.errors import ScenarioError, format_validation_error
 from sim.experiments.history import History, read_history
 from sim.experiments.probe import recorded_metrics
@@ -170,14 +170,6 @@ class Calibration:
                              "scenario": self.scenario.resolved(), "history": observed})
 
 
-def _read_spec(source: str | Path | dict) -> tuple[CalibrationFile, str]:
-    data, label, _ = read_mapping(source, "calibration")  # a key given twice is refused there
-    try:
-        return CalibrationFile.model_validate(data), label
-    except ValidationError as exc:
-        raise ScenarioError(format_validation_error(exc, label, CalibrationFile, {})) from None
-
-
 def _resolved_value(data: dict, key: str) -> Any:
     node: Any = data
     for part in key.split("."):
@@ -228,7 +220,7 @@ def load_calibration(scenario: str | Path | dict, history: str | Path, spec: str
     Raises:
         ScenarioError: naming the file, key path (or line and column), bad value and what is allowed.
     """
-    file, label = _read_spec(spec)
+    file, label, _ = read_validated(spec, "calibration", CalibrationFile)  # a key given twice is refused there
     data, scenario_label, folder = read_mapping(scenario, "scenario")
     checked = validate_scenario(data, scenario_label, folder=folder)
     if checked.vendors is not None:

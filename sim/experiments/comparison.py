@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.common import RESULTS_ROOT, atomic_directory, claim_directory, release_directory, result_stem, write_json
+from sim.common import RESULTS_ROOT, atomic_directory, claimed_directory, result_stem, write_json
 from sim.experiments.compare_report import format_comparison, summary_paragraph
 from sim.experiments.compare_spec import Experiment, MetricSpec, load_experiment, world_differences
 from sim.metrics import flywheel_quarter, mean_interval
@@ -183,18 +183,11 @@ def compare(
     """
     experiment = load_experiment(source, metrics=metrics, replications=replications, seed=seed, quarters=quarters)
     started = datetime.now(timezone.utc)
-    target = None
-    if write:
-        target = claim_directory(Path(out)) if out is not None else claim_directory(
-            RESULTS_ROOT / experiment.name / result_stem(started, experiment.fingerprint()), unique=True)
-    try:
+    default = RESULTS_ROOT / experiment.name / result_stem(started, experiment.fingerprint())
+    with claimed_directory(out, default, write) as target:
         result = _run_arms(experiment, started, workers, progress)
-        if write:
-            result.path = _write(result, target)
-    except BaseException:
         if target is not None:
-            release_directory(target)
-        raise
+            result.path = _write(result, target)
     return result
 
 

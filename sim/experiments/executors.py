@@ -25,8 +25,8 @@ from dataclasses import dataclass
 
 from sim.errors import ScenarioError
 
-__all__ = ["EXECUTORS", "SerialExecutor", "ExecutorInfo", "check_executor", "open_executor", "machine_workers",
-           "run_tasks"]
+__all__ = ["EXECUTORS", "SerialExecutor", "ExecutorInfo", "check_executor", "choose_executor", "open_executor",
+           "machine_workers", "run_tasks"]
 
 EXECUTORS = ("serial", "processes", "dask")
 
@@ -75,6 +75,17 @@ def check_executor(kind: str, workers: int | None = None, scheduler: str | None 
         raise ScenarioError(f"--scheduler {scheduler}: needs --executor dask")
     if scheduler and workers is not None:
         raise ScenarioError("--workers applies to a local cluster; a scheduler's cluster has its own workers")
+
+
+def choose_executor(executor: str | None, workers: int | None = None, scheduler: str | None = None) -> str:
+    """The executor a sweep, optimisation or exploration runs on, its arguments checked (:func:`check_executor`).
+
+    The one named, else ``dask`` when a scheduler address is given and ``processes``
+    otherwise: the ``--executor`` default of ``ecosim sweep``, ``optimize`` and ``explore``.
+    """
+    kind = executor or ("dask" if scheduler else "processes")
+    check_executor(kind, workers, scheduler)
+    return kind
 
 
 @contextmanager

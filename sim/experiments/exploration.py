@@ -35,7 +35,7 @@ import pandas as pd
 from sim.common import RESULTS_ROOT, atomic_directory, result_stem, write_json
 from sim.errors import ScenarioError
 from sim.experiments.discovery import Box, prim_box
-from sim.experiments.executors import check_executor
+from sim.experiments.executors import choose_executor
 from sim.experiments.explore_report import format_exploration
 from sim.experiments.explore_spec import BEST_ON_AVERAGE, ExploreSpec, load_exploration
 from sim.experiments.outcomes import direction, label, reduce_runs
@@ -233,8 +233,7 @@ def explore(
         SweepInterrupted: interrupted; finished runs are kept for ``resume=True``.
     """
     spec = load_exploration(experiment)
-    kind = executor or ("dask" if scheduler else "processes")
-    check_executor(kind, workers, scheduler)
+    kind = choose_executor(executor, workers, scheduler)
     if resume and not write:
         raise ScenarioError("--resume needs a written exploration (write=True)")
     started = datetime.now(timezone.utc)

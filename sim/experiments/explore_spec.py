@@ -36,16 +36,16 @@ from pathlib import Path
 from typing import Any, Literal
 
 import pandas as pd
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, model_validator
 
-from sim.common import NAME_PATTERN, Strict, content_hash, read_mapping
-from sim.errors import ScenarioError, format_validation_error
+from sim.common import NAME_PATTERN, Strict, content_hash, read_validated
+from sim.errors import ScenarioError
 from sim.experiments import levers as levers_
 from sim.experiments.compare_spec import Arm, MetricSpec
 from sim.experiments.outcomes import as_spec, check_outcomes, label, startup_names, timeseries_columns
 from sim.experiments.probe import recorded_metrics
 from sim.formatting import format_metric
-from sim.scenario import apply_overrides, load_base_scenario, validate_scenario
+from sim.scenario import apply_overrides, validate_scenario
 
 __all__ = ["Discovery", "ExploreFile", "ExploreSpec", "load_exploration", "BEST_ON_AVERAGE"]
 
@@ -185,18 +185,6 @@ def _designs_from(reference: str, folder: Path, base: dict, where: str) -> dict[
     return designs
 
 
-def _base(spec: ExploreFile, where: str, folder: Path) -> dict:
-    reserved = sorted(k for k in spec.set if k.split(".")[0] == "simulation")
-    if reserved:
-        raise ScenarioError(f"{where}: set: {', '.join(reserved)}: set the file's own 'quarters', 'replications' "
-                            "and 'seed' instead")
-    base = load_base_scenario(spec.scenario, where, folder).resolved()
-    overrides = {**spec.set, "simulation.replications": spec.replications, "simulation.seed": spec.seed}
-    if spec.quarters is not None:
-        overrides["simulation.quarters"] = spec.quarters
-    return validate_scenario(apply_overrides(base, overrides, source=f"{where}: set"), f"{where}: set").resolved()
-
-
 def _check_designs(designs: dict[str, dict], uncertain: dict, base: dict, where: str) -> None:
     for name, overrides in designs.items():
         clash = sorted(set(overrides) & set(uncertain))
@@ -228,12 +216,8 @@ def load_exploration(source: str | Path | dict) -> ExploreSpec:
     Raises:
         ScenarioError: naming the file, key path, bad value and what is allowed.
     """
-    data, where, folder = read_mapping(source, "exploration")
-    try:
-        spec = ExploreFile.model_validate(data)
-    except ValidationError as exc:
-        raise ScenarioError(format_validation_error(exc, where, ExploreFile, {})) from None
-    base = _base(spec, where, folder)
+    spec, where, folder = read_validated(source, "exploration", ExploreFile)
+    base = levers_.design_base(spec, where, folder)
     designs = {}
     for d in spec.designs:
         try:

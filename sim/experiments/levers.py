@@ -10,20 +10,26 @@ scenario with several startups, a startup (``vendors.ours.partner_managers``,
 ``vendors.ours.program.incentives.mdf.accrual``).
 
 A design is one value per lever; :func:`design_overrides` turns it into the scenario
-overrides that make it (a lever inside a list rewrites the base scenario's whole list).
+overrides that make it (a lever inside a list rewrites the base scenario's whole list),
+on the base scenario of its optimisation or exploration file (:func:`design_base`).
 """
 
 from __future__ import annotations
 
 import copy
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from sim.errors import ScenarioError
 from sim.experiments import designs
 from sim.presets import PRESET_SECTIONS
-from sim.scenario import apply_overrides, validate_scenario
+from sim.scenario import apply_overrides, load_base_scenario, validate_scenario
 
-__all__ = ["Lever", "parse_levers", "design_overrides", "list_entry", "lever_values", "base_value"]
+if TYPE_CHECKING:
+    from sim.experiments.explore_spec import ExploreFile
+    from sim.experiments.optimize_spec import OptimizeFile
+
+__all__ = ["Lever", "parse_levers", "design_overrides", "design_base", "list_entry", "lever_values", "base_value"]
 
 Lever = designs.Range | designs.Choices
 SHAPES = "a range {low: A, high: B} (optionally integer: true, log: true) or {choices: [a, b, ...]}"
@@ -118,6 +124,27 @@ def design_overrides(base: dict, values: dict[str, Any]) -> dict[str, Any]:
             overrides[where] = copy.deepcopy(base_value(base, where))
         _set(overrides[where], rest, values[path], path)
     return overrides
+
+
+def design_base(file: OptimizeFile | ExploreFile, where: str, folder: Path) -> dict:
+    """The resolved base scenario the designs change, with the file's shared settings, horizon, replications and seed.
+
+    Optimisation and exploration files give these the same way: ``scenario``, ``set``
+    and their own ``quarters``, ``replications`` and ``seed``.
+
+    Raises:
+        ScenarioError: ``set`` names a ``simulation`` key (the file's own keys set those), or
+            the scenario with the settings is invalid.
+    """
+    reserved = sorted(k for k in file.set if k.split(".")[0] == "simulation")
+    if reserved:
+        raise ScenarioError(f"{where}: set: {', '.join(reserved)}: set the file's own 'quarters', 'replications' "
+                            "and 'seed' instead")
+    base = load_base_scenario(file.scenario, where, folder).resolved()
+    overrides = {**file.set, "simulation.replications": file.replications, "simulation.seed": file.seed}
+    if file.quarters is not None:
+        overrides["simulation.quarters"] = file.quarters
+    return validate_scenario(apply_overrides(base, overrides, source=f"{where}: set"), f"{where}: set").resolved()
 
 
 def parse_levers(raw: dict[str, Any], base: dict, where: str) -> dict[str, Lever]:

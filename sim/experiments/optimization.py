@@ -36,9 +36,9 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from sim.common import RESULTS_ROOT, result_stem, write_json
-from sim.errors import EcosimError, ScenarioError
+from sim.errors import ExperimentIncomplete, ScenarioError
 from sim.experiments.evaluation import Evaluation, evaluate_designs
-from sim.experiments.executors import check_executor, open_executor
+from sim.experiments.executors import choose_executor, open_executor
 from sim.experiments.optimize_report import format_optimization
 from sim.experiments.optimize_spec import OptimizeSpec, load_optimization
 from sim.experiments.outcomes import label
@@ -52,7 +52,7 @@ PLAN, STUDY = "plan.json", "study.db"
 SAMPLER_STREAM = 0x6F7074  # keeps the samplers' seeds apart from the replications' (spawn_key=(r,))
 
 
-class OptimizationIncomplete(EcosimError):
+class OptimizationIncomplete(ExperimentIncomplete):
     """Some trials were lost to the infrastructure (a worker died); the finished ones are kept."""
 
 
@@ -333,8 +333,7 @@ def optimize(
     """
     spec = load_optimization(experiment)
     optuna = _optuna()
-    kind = executor or ("dask" if scheduler else "processes")
-    check_executor(kind, workers, scheduler)
+    kind = choose_executor(executor, workers, scheduler)
     started = datetime.now(timezone.utc)
     space = _Workspace.open(spec, out, resume, write, started)
     verbosity = optuna.logging.get_verbosity()

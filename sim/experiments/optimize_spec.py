@@ -33,15 +33,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, model_validator
 
-from sim.common import NAME_PATTERN, Strict, content_hash, read_mapping
-from sim.errors import ScenarioError, format_validation_error
+from sim.common import NAME_PATTERN, Strict, content_hash, read_validated
+from sim.errors import ScenarioError
 from sim.experiments import levers as levers_
 from sim.experiments.compare_spec import MetricSpec
 from sim.experiments.outcomes import as_spec, check_outcomes, direction, label, startup_names
 from sim.experiments.probe import recorded_metrics
-from sim.scenario import apply_overrides, load_base_scenario, validate_scenario
+from sim.scenario import apply_overrides
 
 __all__ = ["Constraint", "SamplerSettings", "OptimizeFile", "OptimizeSpec", "load_optimization"]
 
@@ -168,19 +168,6 @@ class OptimizeSpec:
         return content_hash(content)
 
 
-def _base(spec: OptimizeFile, label_: str, folder: Path) -> dict:
-    """The resolved base scenario with the shared settings, horizon, replications and seed."""
-    reserved = sorted(k for k in spec.set if k.split(".")[0] == "simulation")
-    if reserved:
-        raise ScenarioError(f"{label_}: set: {', '.join(reserved)}: set the file's own 'quarters', 'replications' "
-                            "and 'seed' instead")
-    base = load_base_scenario(spec.scenario, label_, folder).resolved()
-    overrides = {**spec.set, "simulation.replications": spec.replications, "simulation.seed": spec.seed}
-    if spec.quarters is not None:
-        overrides["simulation.quarters"] = spec.quarters
-    return validate_scenario(apply_overrides(base, overrides, source=f"{label_}: set"), f"{label_}: set").resolved()
-
-
 def _check_labels(objectives: list[MetricSpec], constraints: list[Constraint], where: str) -> None:
     """Refuse non-finite bounds, and two different metrics under one label."""
     read: dict[str, tuple] = {}
@@ -200,12 +187,8 @@ def load_optimization(source: str | Path | dict) -> OptimizeSpec:
     Raises:
         ScenarioError: naming the file, key path, bad value and what is allowed.
     """
-    data, label_, folder = read_mapping(source, "optimization")
-    try:
-        spec = OptimizeFile.model_validate(data)
-    except ValidationError as exc:
-        raise ScenarioError(format_validation_error(exc, label_, OptimizeFile, {})) from None
-    base = _base(spec, label_, folder)
+    spec, label_, folder = read_validated(source, "optimization", OptimizeFile)
+    base = levers_.design_base(spec, label_, folder)
     levers = levers_.parse_levers(spec.space, base, f"{label_}: space")
     objectives = [as_spec(m) for m in spec.objectives]
     recorded = recorded_metrics(base)

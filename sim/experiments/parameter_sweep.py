@@ -36,8 +36,8 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from sim.common import RESULTS_ROOT, package_version, result_stem, write_json
-from sim.errors import EcosimError, ScenarioError
-from sim.experiments.executors import ExecutorInfo, check_executor, machine_workers, open_executor, run_tasks
+from sim.errors import ExperimentIncomplete, ScenarioError
+from sim.experiments.executors import ExecutorInfo, choose_executor, machine_workers, open_executor, run_tasks
 from sim.experiments.sensitivity import point_summary, sensitivity
 from sim.experiments.store import SweepStore
 from sim.experiments.sweep_report import format_report
@@ -53,7 +53,7 @@ MAX_BATCH = 50
 TASKS_PER_WORKER = 4
 
 
-class SweepIncomplete(EcosimError):
+class SweepIncomplete(ExperimentIncomplete):
     """Some runs were lost to the infrastructure (a worker died); the finished ones are kept."""
 
 
@@ -187,8 +187,7 @@ def sweep(
         SweepInterrupted: interrupted; finished runs are kept for ``resume=True``.
     """
     spec = load_sweep(experiment, max_points)
-    kind = executor or ("dask" if scheduler else "processes")
-    check_executor(kind, workers, scheduler)
+    kind = choose_executor(executor, workers, scheduler)
     if not scheduler:  # a cluster's workers run on other machines, with memory of their own
         local = 1 if kind == "serial" else workers or machine_workers()
         parallel = min(local, len(spec.points) * spec.replications)

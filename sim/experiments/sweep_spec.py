@@ -24,7 +24,7 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import Field, ValidationError, model_validator
 
-from sim.common import NAME_PATTERN, Strict, content_hash, read_mapping
+from sim.common import NAME_PATTERN, Strict, content_hash, read_validated
 from sim.errors import ScenarioError, format_validation_error
 from sim.experiments import designs
 from sim.experiments.probe import check_metric, recorded_metrics
@@ -294,11 +294,7 @@ def read_sweep(source: str | Path | dict, max_points: int = MAX_POINTS) -> Sweep
         ScenarioError: naming the file, key path, bad value and what is allowed, or the
             size and the limit.
     """
-    data, label, folder = read_mapping(source, "sweep")
-    try:
-        spec = SweepFile.model_validate(data)
-    except ValidationError as exc:
-        raise ScenarioError(format_validation_error(exc, label, SweepFile, {})) from None
+    spec, label, folder = read_validated(source, "sweep", SweepFile)
     varied, constants = _parameters(spec, label)
     d = spec.design
     size = designs.design_size(varied, d.method, d.samples, second_order=d.second_order) * max(1, len(spec.cases))
