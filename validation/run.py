@@ -68,8 +68,8 @@ def machine() -> str:
     return f"{cpu}, {os.cpu_count()} cores, {system}, Python {platform.python_version()}"
 
 
-def header(settings: Settings, started: datetime) -> str:
-    """The report's title and what produced it."""
+def header(settings: Settings, started: datetime, revision: str) -> str:
+    """The report's title and what produced it (``revision``: the commit the run started from)."""
     versions = ", ".join(f"{p} {metadata.version(p)}" for p in ("mesa", "numpy", "pandas", "scipy"))
     mode = ("**Quick smoke run at tiny sizes: the figures below mean nothing.**\n\n" if settings.quick else "")
     return (f"# Validation report\n\n{mode}"
@@ -77,7 +77,7 @@ def header(settings: Settings, started: datetime) -> str:
             "root, with the project's environment); every number and figure below is measured by that run, and "
             "each section ends with its verdicts: *holds*, *weak* (right direction or close, but not clearly), or "
             "*does not hold*, with the reason. `docs/ODD.md` describes the model these figures come from.\n\n"
-            + table(["", ""], [["date (UTC)", started.strftime("%Y-%m-%d %H:%M")], ["git commit", f"`{commit()}`"],
+            + table(["", ""], [["date (UTC)", started.strftime("%Y-%m-%d %H:%M")], ["git commit", f"`{revision}`"],
                                ["machine", machine()], ["packages", versions],
                                ["run time", f"{elapsed_seconds() / 60:.1f} minutes"],
                                ["replications", f"{settings.replications} per run or arm, "
@@ -94,6 +94,7 @@ def summary(sections: list[Section]) -> str:
 def build(settings: Settings) -> Path:
     """Run every section and write the report; returns its path."""
     started = datetime.now(timezone.utc)
+    revision = commit()  # before the run rewrites the report's own files
     figures = settings.out / FIGURE_DIR
     figures.mkdir(parents=True, exist_ok=True)
     for stale in figures.glob("*.png"):
@@ -102,7 +103,7 @@ def build(settings: Settings) -> Path:
     mechanisms, results = mechanisms_section(settings)
     sections += [mechanisms, common_random_numbers_section(settings, results), size_section(settings)]
     path = settings.out / REPORT
-    path.write_text("\n\n".join([header(settings, started), summary(sections),
+    path.write_text("\n\n".join([header(settings, started, revision), summary(sections),
                                  *(s.markdown() for s in sections)]) + "\n")
     progress(f"wrote {path} and {len(list(figures.glob('*.png')))} figures in {figures}")
     return path
