@@ -71,6 +71,7 @@ class Mechanism:
     effects: tuple[Effect, ...]
     scenario: str = "baseline"
     shared: dict = field(default_factory=dict)  # settings of both arms
+    if_not_holding: str = ""  # what in the model explains an effect that does not hold as claimed
 
 
 def _stringent_tiers() -> list[dict]:
@@ -161,7 +162,14 @@ def mechanisms() -> tuple[Mechanism, ...]:
                   'premature scaling of partner programs"; a premature launch "often leads to frustration"',
                   {"name": "gates_off", "set": {"vendor.enforce_stage_gates": False}},
                   {"name": "gates_on", "set": {"vendor.enforce_stage_gates": True}},
-                  (Effect(REVENUE_PER_PARTNER, +1),), shared={"vendor.age_quarters": 0, "vendor.stage": 1}),
+                  (Effect(REVENUE_PER_PARTNER, +1),), shared={"vendor.age_quarters": 0, "vendor.stage": 1},
+                  if_not_holding="gates keep a stage-1 vendor from recruiting regional SIs until it reaches stage 2 "
+                                 "(sim/partner_types.py), and SIs sell the largest deals (seed 002: $100K-$1M+), so "
+                                 "per-partner revenue falls when they join later. Recruiting early costs nothing "
+                                 "lasting in the model: a partner that loses deals while the product is immature "
+                                 "learns a lower win rate and recovers it with later wins. The frustration of a "
+                                 "premature launch that erodes trust is not represented, so the model cannot show "
+                                 "the gates' benefit; read them as a constraint on who is recruited, not as a gain"),
     )
 
 
@@ -248,6 +256,11 @@ def mechanisms_section(settings: Settings) -> tuple[Section, dict[str, sim.Compa
                for r in rows]),
         "Sources of the claimed directions:\n\n" + "\n".join(
             f"{i}. **{m.key}** — {m.source}." for i, m in enumerate(checked, start=1)))
+    explained = {r["mechanism"].key: r["mechanism"] for r in rows
+                 if r["verdict"] != HOLDS and r["mechanism"].if_not_holding}
+    if explained:
+        section.add("Why an effect does not hold as claimed:\n\n" + "\n".join(
+            f"* **{key}** — {m.if_not_holding}." for key, m in explained.items()))
     _forest(section, settings, rows)
     for status, meaning in VERDICT_MEANING.items():
         named = [f"{r['number']}. {r['mechanism'].key} (`{r['effect'].name}` {percent(r['relative'][0])})"
