@@ -1,9 +1,12 @@
 """The playbook's three case studies (seed 002), and what their partner counts respond to.
 
-Each case study scenario is run as shipped; then its recruitable pool and its capacity
+Each case study scenario is run as shipped; then its recruitable pool, its capacity
 levers (the vendor's partner managers; for distribution-led also the distributors'
-reseller-recruiting capacity) are halved and doubled. A count that follows a lever
-one-for-one (elasticity near 1) is that lever restated, not an outcome.
+reseller-recruiting capacity) and the offer to the partners it recruits most (their
+margin) are halved and doubled. Seed 002 makes the team's capacity the bottleneck, so
+the count may follow it; it is an outcome rather than a setting restated when it also
+follows what prospects accept: the offer decides how much of the capacity fills, and a
+bigger pool changes little.
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ MULTIPLIERS = (0.5, 1.0, 2.0)
 SENSITIVITY_QUARTER = 8
 POOL_RATIO_LIMIT = 1.3  # doubling the pool changes the quarter-8 count by less than this (issue target)
 PROPORTIONAL = 0.9  # a lever with an elasticity at least this is restated by the count
+OFFER_RESPONSE = 0.25  # the count follows acceptance when its elasticity to the offer is at least this
 
 
 @dataclass(frozen=True)
@@ -54,16 +58,19 @@ class Case:
     target: tuple[float, float] | None  # the band the count should fall in then
     pool: str | None  # partner type whose count is the recruitable pool
     levers: tuple[str, ...]  # capacity settings (scenario key paths)
+    offer: str  # the margin offered to the type the case recruits most (scenario key path)
 
 
 CASES = (
     Case("distribution_led", "case study 1: from zero to \"over 300 partners\" in about two years through 2-4 "
          "distributors", 8, (240, 360), "reseller",
-         ("vendor.partner_managers", "partners.distributor.resellers_recruited_per_quarter")),
+         ("vendor.partner_managers", "partners.distributor.resellers_recruited_per_quarter"),
+         "partners.reseller.margin"),
     Case("si_led", "case study 2: \"within a year, they had onboarded around 50 partners\"", 4, (40, 60),
-         "regional_si", ("vendor.partner_managers",)),
+         "regional_si", ("vendor.partner_managers",), "partners.regional_si.margin"),
     Case("hybrid_marketplace", "case study 3: SIs, GSIs, resellers and a cloud marketplace in parallel; the "
-         "partner network expands rapidly", None, None, None, ("vendor.partner_managers",)),
+         "partner network expands rapidly", None, None, None, ("vendor.partner_managers",),
+         "partners.reseller.margin"),
 )
 
 
@@ -107,9 +114,10 @@ def _hybrid_verdict(q: pd.DataFrame) -> Verdict:
 
 
 def _scan(case: Case, key: str, settings: Settings) -> dict[float, pd.DataFrame]:
-    """The case with ``key`` scaled by each multiplier: quarterly tables."""
+    """The case with ``key`` scaled by each multiplier (counts stay whole numbers): quarterly tables."""
     base = scenario_value(case.scenario, key)
-    return {m: run(scenario_path(case.scenario), settings, {key: max(1, round(base * m))},
+    value = (lambda m: base * m) if isinstance(base, float) else (lambda m: max(1, round(base * m)))
+    return {m: run(scenario_path(case.scenario), settings, {key: value(m)},
                    replications=settings.sensitivity_replications).quarterly for m in MULTIPLIERS}
 
 
@@ -121,7 +129,7 @@ def _elasticity(counts: dict[float, float]) -> float:
 
 def _sensitivity(section: Section, case: Case, settings: Settings) -> dict[str, dict[float, float]]:
     """Halve and double the pool and each lever; table and verdicts."""
-    keys = ([f"partners.{case.pool}.count"] if case.pool else []) + list(case.levers)
+    keys = ([f"partners.{case.pool}.count"] if case.pool else []) + list(case.levers) + [case.offer]
     rows, counts = [], {}
     for key in keys:
         scan = _scan(case, key, settings)
@@ -141,20 +149,33 @@ def _sensitivity(section: Section, case: Case, settings: Settings) -> dict[str, 
         section.judge(Verdict(f"{case.scenario}: doubling the pool changes the count by less than "
                               f"{POOL_RATIO_LIMIT}×", HOLDS if ratio < POOL_RATIO_LIMIT else FAILS,
                               f"×{ratio:.2f} at Q{SENSITIVITY_QUARTER} (elasticity {_elasticity(pool):.2f})."))
-    elastic = {key: _elasticity(counts[key]) for key in case.levers}
-    restated = [f"`{k}` ({e:.2f})" for k, e in elastic.items() if e >= PROPORTIONAL]
-    section.judge(Verdict(
-        f"{case.scenario}: the count is an outcome, not a capacity setting restated", WEAK if restated else HOLDS,
-        (f"the Q{SENSITIVITY_QUARTER} count is proportional to {', '.join(restated)}: the curve still follows "
-         "that capacity one-for-one" if restated else
-         f"elasticities {', '.join(f'`{k}` {e:.2f}' for k, e in elastic.items())}, all below {PROPORTIONAL}") + "."))
+    section.judge(_outcome_verdict(case, counts))
     return counts
+
+
+def _outcome_verdict(case: Case, counts: dict[str, dict[float, float]]) -> Verdict:
+    """Holds when the count follows the offer (acceptance) as well as any capacity; weak when only capacity."""
+    elastic = {key: _elasticity(counts[key]) for key in case.levers}
+    offer = _elasticity(counts[case.offer])
+    restated = [f"`{k}` ({e:.2f})" for k, e in elastic.items() if e >= PROPORTIONAL]
+    capacity = (f"it is proportional to {', '.join(restated)}, the team's capacity (seed 002's bottleneck)"
+                if restated else
+                f"capacity elasticities {', '.join(f'`{k}` {e:.2f}' for k, e in elastic.items())}")
+    accepted = offer >= OFFER_RESPONSE or not restated
+    return Verdict(f"{case.scenario}: the count is an outcome of acceptance and capacity, not a setting restated",
+                   HOLDS if accepted else WEAK,
+                   f"at Q{SENSITIVITY_QUARTER} {capacity}; the offer `{case.offer}` moves it with elasticity "
+                   f"{offer:.2f}" + (", so prospects' acceptance decides how much of the capacity fills."
+                                     if offer >= OFFER_RESPONSE else
+                                     f" (below {OFFER_RESPONSE}): the curve restates the capacity."))
 
 
 def _short(key: str) -> str:
     """A setting's short label: the partner type of a pool count, else the key's last part."""
     parts = key.split(".")
-    return f"{parts[-2]} pool" if parts[-1] == "count" else parts[-1]
+    if parts[-1] in ("count", "margin"):
+        return f"{parts[-2]} {'pool' if parts[-1] == 'count' else 'margin'}"
+    return parts[-1]
 
 
 def _figures(section: Section, settings: Settings, stories: dict[str, pd.DataFrame],
@@ -177,9 +198,9 @@ def _figures(section: Section, settings: Settings, stories: dict[str, pd.DataFra
     axes[1].set_xticks(MULTIPLIERS, [f"×{m:g}" for m in MULTIPLIERS])
     axes[1].legend(fontsize=6, loc="center left", bbox_to_anchor=(1.0, 0.5))
     section.add(save_figure(fig, settings, "case_studies", "Left: partners partnered per case study (mean, 95% "
-                                                           "band). Right: the Q8 count when the pool or a capacity "
-                                                           "setting is halved or doubled (log-log: slope 1 is "
-                                                           "one-for-one)."))
+                                                           "band). Right: the Q8 count when the pool, a capacity "
+                                                           "setting or the offer is halved or doubled (log-log: "
+                                                           "slope 1 is one-for-one)."))
 
 
 def case_studies_section(settings: Settings) -> Section:
