@@ -43,7 +43,7 @@ TITLE = "Case studies"
 QUARTERS = (4, 8, 12)
 MULTIPLIERS = (0.5, 1.0, 2.0)
 SENSITIVITY_QUARTER = 8
-POOL_RATIO_LIMIT = 1.3  # doubling the pool changes the quarter-8 count by less than this (issue target)
+POOL_RATIO_LIMIT = 1.3  # doubling the pool changes the quarter-8 count by less than this (design target)
 PROPORTIONAL = 0.9  # a lever with an elasticity at least this is restated by the count
 OFFER_RESPONSE = 0.25  # the count follows acceptance when its elasticity to the offer is at least this
 
@@ -135,7 +135,8 @@ def _sensitivity(section: Section, case: Case, settings: Settings) -> dict[str, 
         scan = _scan(case, key, settings)
         counts[key] = {m: at_quarter(q, "partners_partnered", SENSITIVITY_QUARTER).mean() for m, q in scan.items()}
         eco = {m: final(q, "ecosystem_contribution").mean() for m, q in scan.items()}
-        rows.append([f"`{key}` ({number(scenario_value(case.scenario, key))})",
+        shipped = scenario_value(case.scenario, key)
+        rows.append([f"`{key}` ({f'{shipped:g}' if isinstance(shipped, float) else number(shipped)})",
                      *[f"{number(counts[key][m])} ({percent(eco[m], 0)})" for m in MULTIPLIERS],
                      number(counts[key][2.0] / counts[key][1.0], 2), number(_elasticity(counts[key]), 2)])
         progress(f"case studies: {case.scenario} {key}")
