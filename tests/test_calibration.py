@@ -35,7 +35,7 @@ def example_spec(population: int, generations: int) -> dict:
 @pytest.fixture(scope="module")
 def recovered(tmp_path_factory):
     out = tmp_path_factory.mktemp("calibration") / "company"
-    return calibrate(EXAMPLE / "company.yaml", EXAMPLE / "history.csv", example_spec(40, 3), out=out, workers=2,
+    return calibrate(EXAMPLE / "company.yaml", EXAMPLE / "history.csv", example_spec(60, 3), out=out, workers=2,
                      progress=False, notify=lambda line: None)
 
 
@@ -57,11 +57,11 @@ def test_calibration_directory_holds_posterior_fit_and_a_runnable_calibrated_sce
                                                "generations.csv", "fit.parquet", "history.csv", "calibrated.yaml",
                                                "roster.csv", "abc.db", "manifest.json", "report.html", "plots"}
     posterior = pd.read_parquet(out / "posterior.parquet")
-    assert len(posterior) == 40 and posterior["weight"].sum() == pytest.approx(1.0)
+    assert len(posterior) == 60 and posterior["weight"].sum() == pytest.approx(1.0)
     assert set(posterior["vendor.partner_managers"]) <= set(range(1, 7))  # an integer parameter stays whole
     generations = pd.read_csv(out / "generations.csv")
     assert list(generations["generation"]) == [0, 1, 2]
-    assert (generations["accepted"] == 40).all() and (generations["acceptance_rate"] <= 1).all()
+    assert (generations["accepted"] == 60).all() and (generations["acceptance_rate"] <= 1).all()
     fit = pd.read_parquet(out / "fit.parquet")
     assert fit.groupby("draw")["quarter"].max().eq(16).all() and fit["draw"].nunique() == 6  # the whole horizon
     correlations = pd.read_csv(out / "correlations.csv", index_col="parameter")
