@@ -164,7 +164,8 @@ class EcosystemModel(mesa.Model):
             self.lever_history.append(strategies.move(startups, t, self.lever_history, self.last))
         for v in startups:
             paying = c.active_mask(v.index)
-            v.assess_stage(int(paying.sum()), float(c.contract_value[paying].sum()))
+            ids = np.flatnonzero(paying)  # gathering by ids: the same values as by the mask, sooner
+            v.assess_stage(ids.size, float(c.contract_value[ids].sum()))
             v.assess_routes(v.partners)
             progress_ramp_and_certification(v.partners, t)
             update_installed_share(v.partners, self.coverage, paying, v.index)
@@ -173,10 +174,12 @@ class EcosystemModel(mesa.Model):
             recruitment[v] = recruit(v.partners, v, t, self._vendor_stream(t, v), behavior, carried_offers[v.index])
         for v in startups:
             onboarding[v] = start_onboarding(v.partners, v, self._vendor_stream(t, v)("enablement_slots"))
-        dropped = settle_portfolios(startups, behavior, market.services_ratio)
+        # Partners' utility of each startup: dropping one changes none of what it weighs, so it serves both steps.
+        utilities = [v.utility(behavior, market.services_ratio) for v in startups] if self.multi_vendor else None
+        dropped = settle_portfolios(startups, behavior, market.services_ratio, utilities)
         seller_draws = [self._vendor_stream(t, v)("seller_choice") for v in startups]
         efforts = split_effort(startups, self.rivals, behavior, market.services_ratio, seller_draws,
-                               behavior.effort_inertia)
+                               behavior.effort_inertia, utilities)
         renewals = sales.renew(c, self.churn_table, market, t, stream("renew"))
         first = sales.close(c, startups, t, stream("close"), stream("attach"))
         pushes = []

@@ -141,9 +141,12 @@ class Recorder:
         program_cost = payouts + mdf + enablement
         ecosystem = float(by_channel[[SOURCED, INFLUENCED, MARKETPLACE]].sum())
         new, closed = deals["new_customers"], deals["new_customers"] + deals["lost"]
-        partnered = int(p.in_states(*ag.PARTNERED_STATES).sum())
-        active = int((p.state == ag.ACTIVE).sum())
-        in_pipeline = (c.state == OPPORTUNITY) & c.of_vendor(vendor.index)
+        in_program = p.in_states(*ag.PARTNERED_STATES)
+        by_state = np.bincount(p.state, minlength=len(ag.STATES))
+        partnered = int(by_state[list(ag.PARTNERED_STATES)].sum())
+        active = int(by_state[ag.ACTIVE])
+        # Values are gathered by ids rather than by mask: the same numbers in the same order, sooner.
+        in_pipeline = np.flatnonzero((c.state == OPPORTUNITY) & c.of_vendor(vendor.index))
         row = {
             "quarter": t,
             "revenue": revenue,
@@ -151,7 +154,7 @@ class Recorder:
             "revenue_partner_sourced": float(by_channel[SOURCED]),
             "revenue_partner_influenced": float(by_channel[INFLUENCED]),
             "revenue_marketplace": float(by_channel[MARKETPLACE]),
-            "arr": float(c.contract_value[c.active_mask(vendor.index)].sum()),
+            "arr": float(c.contract_value[np.flatnonzero(c.active_mask(vendor.index))].sum()),
             "customers": int(counts[2]),
             "new_customers": new,
             "new_customers_partner": deals["new_customers_partner"],
@@ -191,8 +194,7 @@ class Recorder:
             "route_quality": vendor.route_quality,
         }
         for i, state in enumerate(ag.STATES):
-            row[f"partners_{state}"] = int((p.state == i).sum())
-        in_program = p.in_states(*ag.PARTNERED_STATES)
+            row[f"partners_{state}"] = int(by_state[i])
         for name, count in zip(self.tier_names, vendor.tiers.counts(in_program), strict=True):
             row[f"tier_{name}"] = int(count)
         rag = vendor.tiers.rag[in_program]

@@ -113,8 +113,9 @@ def scorecard(ind: Indicators, mask: np.ndarray, weights) -> tuple[np.ndarray, n
     Returns:
         (score, reach, alignment, performance).
     """
-    reach = np.mean([percentile_rank(ind.accounts, mask), percentile_rank(ind.reached, mask)], axis=0)
-    alignment = np.mean([ind.alignment, ind.certified.astype(float), ind.effort_share], axis=0)
+    # Means of two and three components, added in order and divided (what np.mean over the stacked rows does).
+    reach = (percentile_rank(ind.accounts, mask) + percentile_rank(ind.reached, mask)) / 2
+    alignment = (ind.alignment + ind.certified.astype(float) + ind.effort_share) / 3
     alignment = np.where(mask, alignment, np.nan)
     with np.errstate(invalid="ignore"):
         evidence = np.array([percentile_rank(ind.revenue, mask), percentile_rank(ind.qualified_pipeline, mask),
