@@ -109,8 +109,8 @@ def renew(customers: CustomerPopulation, churn: np.ndarray, market, t: int, draw
     if c.vendors == 1:
         return [Renewals(renewed, churned)]
     was = c.vendor[renewed].copy()
-    switched = c.switch(t, renewed, market.switching_cost, draws)
-    stayed = ~np.isin(renewed, switched)
+    c.switch(t, renewed, market.switching_cost, draws)
+    stayed = c.vendor[renewed] == was  # a customer that switched has another vendor now
     return [Renewals(renewed[(was == v) & stayed], churned[c.vendor[churned] == v], renewed[(was == v) & ~stayed])
             for v in range(c.vendors)]
 

@@ -48,7 +48,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim import agents as ag
-from sim.customers import ACTIVE, OPPORTUNITY
+from sim.customers import OPPORTUNITY
 
 __all__ = ["RAG", "TierBook", "Indicators", "Review", "percentile_rank", "scorecard", "rag", "target_tier",
            "hysteresis", "review_partners"]
@@ -243,8 +243,8 @@ class TierBook:
         cfg = self.config
         self.score[:] = scorecard(indicators, scored, cfg.weights)
         self.rag = rag(self.score[0], cfg.green, cfg.red)
-        target = target_tier(np.nan_to_num(self.score[0]), indicators.certified, self.min_score,
-                             self.requires_certification)
+        scored_or_zero = np.where(np.isnan(self.score[0]), 0.0, self.score[0])  # np.nan_to_num: scores are finite
+        target = target_tier(scored_or_zero, indicators.certified, self.min_score, self.requires_certification)
         tier, streak, pending = hysteresis(self.tier, self.streak, self.pending, target,
                                            cfg.promote_after_reviews, cfg.demote_after_reviews)
         self.tier = np.where(scored, tier, self.tier)
@@ -298,9 +298,8 @@ def review_partners(book: TierBook, partners: ag.PartnerView, customers, account
     book.observe(t, revenue=revenue.partner_revenue.sum(axis=0), won=won, lost=lost, renewed=renewed, churned=churned)
     if not book.is_review(t):
         return Review(False, np.empty(0, dtype=np.int64))
-    with_partner = (c.partner >= 0) & (c.vendor == vendor)
-    in_pipeline = np.flatnonzero((c.state == OPPORTUNITY) & with_partner)
-    served = np.flatnonzero((c.state == ACTIVE) & with_partner)
+    in_pipeline = np.flatnonzero((c.state == OPPORTUNITY) & (c.partner >= 0) & (c.vendor == vendor))
+    served = revenue.served  # the vendor's paying customers with a partner, as recognised this quarter
     reached = np.bincount(c.partner[np.concatenate([in_pipeline, served])], minlength=n)
     qualified = np.bincount(c.partner[in_pipeline], minlength=n,
                             weights=c.opportunity_value[in_pipeline] * c.win_prob[in_pipeline])
