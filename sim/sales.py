@@ -211,14 +211,16 @@ def choose_adopters(customers: CustomerPopulation, coverage: Coverage, startups:
     several = len(startups) > 1
     cross_brand = market.adoption.cross_brand if several else 0.0
     c.refresh_word_of_mouth()
-    # Every customer's partner push, for each vendor (cover @ push: a row's partners added in order).
-    covering = [np.bincount(coverage.customer_of_entry, weights=push.partner[coverage.matrix.indices],
-                            minlength=c.size) for push in pushes]
+    everyone = _push_of_everyone(coverage, pushes, np.count_nonzero(c.state == PROSPECT))
+    by_partner = None if everyone is not None else np.array([push.partner for push in pushes]).T.copy()
     parts: list[list] = [[] for _ in startups]
     for start in range(0, c.size, BLOCK):
         stop = min(start + BLOCK, c.size)
         ids = start + np.flatnonzero(c.state[start:stop] == PROSPECT)
         segment = c.segment[ids].astype(np.intp)
+        # Each vendor's push in each prospect's account (vendors x prospects), the same sums as cover @ push.
+        covering = ([push[ids] for push in everyone] if everyone is not None
+                    else (coverage.matrix[ids] @ by_partner).T.copy())
         peers = [c.peer_adopted_share(ids, v.index) for v in startups]
         all_peers = None
         if several and cross_brand:
@@ -227,7 +229,7 @@ def choose_adopters(customers: CustomerPopulation, coverage: Coverage, startups:
                 all_peers += peer
         hazards = []
         for vendor, push, partner_push, peer in zip(startups, pushes, covering, peers, strict=True):
-            hazard = _adoption_hazard(vendor, partner_push[ids], push.marketplace.take(segment), peer, segment,
+            hazard = _adoption_hazard(vendor, partner_push, push.marketplace.take(segment), peer, segment,
                                       cross_brand, all_peers)
             if several:
                 hazard = (hazard[0] * vendor.price ** -market.price_elasticity, *hazard[1:])
@@ -238,6 +240,21 @@ def choose_adopters(customers: CustomerPopulation, coverage: Coverage, startups:
             vendor_parts.append((ids[entering], partner[entering], market_push[entering], wom[entering]))
     return [Adopters(*(np.concatenate(column) for column in zip(*vendor_parts, strict=True)),
                      direct=vendor.adoption.innovation) for vendor, vendor_parts in zip(startups, parts, strict=True)]
+
+
+def _push_of_everyone(coverage: Coverage, pushes: list[Push], prospects: int) -> list[np.ndarray] | None:
+    """Each vendor's push summed over the partners covering each customer, or None when few are prospects.
+
+    The sum is ``cover @ push``: a customer's partners added in the order of its
+    coverage row, starting from zero, however it is computed. While most customers
+    are prospects, one bincount per vendor over the coverage entries; with one
+    vendor, always; otherwise None, and each block's prospects get theirs from their
+    own coverage rows (:func:`choose_adopters`).
+    """
+    if len(pushes) > 1 and 2 * prospects <= coverage.matrix.shape[0]:
+        return None
+    return [np.bincount(coverage.customer_of_entry, weights=push.partner[coverage.matrix.indices],
+                        minlength=coverage.matrix.shape[0]) for push in pushes]
 
 
 def _adoption_hazard(vendor, partner_push: np.ndarray, marketplace_push: np.ndarray, peer: np.ndarray,
