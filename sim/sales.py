@@ -292,12 +292,14 @@ def _choose(hazards: list, ids: np.ndarray, adopt_draws: Draws, choose_draws: Dr
     """
     if len(hazards) == 1:
         return [np.flatnonzero(adopt_draws.uniform(ids) < hazards[0][0])]
-    entry = np.array([h[0] for h in hazards])  # each vendor's entry hazard, uncapped
-    total = entry.sum(axis=0)
+    total = hazards[0][0].copy()  # the vendors' entry hazards added in vendor order, uncapped
+    for hazard in hazards[1:]:
+        total += hazard[0]
     entering = np.flatnonzero(adopt_draws.uniform(ids) < np.minimum(1.0, total))
     # Each id's draw is its own, so drawing for the entering prospects alone gives them the same numbers.
     u = choose_draws.uniform(ids[entering]) * total[entering]
-    pick = (u[None, :] >= np.cumsum(entry[:, entering], axis=0)).sum(axis=0)  # the vendor whose band holds u
+    entry = np.array([hazard[0][entering] for hazard in hazards])
+    pick = (u[None, :] >= np.cumsum(entry, axis=0)).sum(axis=0)  # the vendor whose band holds u
     pick = np.minimum(pick, len(hazards) - 1)
     return [entering[pick == k] for k in range(len(hazards))]
 
