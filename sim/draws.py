@@ -119,7 +119,7 @@ class Draws:
 
     def scalar(self) -> float:
         """One uniform in [0, 1) (a draw for a single event, such as rounding a capacity)."""
-        return float(self.uniform(np.zeros(1, dtype=np.int64))[0])
+        return (_mix(self._next_key()) >> 11) * _TO_UNIT  # id 0's number, as uniform() gives it, without arrays
 
 
 def stochastic_round(x: float, u: float) -> int:

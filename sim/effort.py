@@ -104,7 +104,7 @@ def binomial_quantile(u: np.ndarray, n: np.ndarray, p: np.ndarray) -> np.ndarray
         >>> binomial_quantile(np.array([0.1, 0.5, 0.99]), np.array([4, 4, 4]), np.array([0.5, 0.5, 0.5])).tolist()
         [1, 2, 4]
     """
-    u, n, p = np.broadcast_arrays(np.asarray(u, float), np.asarray(n, np.int64), np.clip(p, 0.0, 1.0))
+    u, n, p = np.broadcast_arrays(np.asarray(u, float), np.asarray(n, np.int64), np.minimum(np.maximum(p, 0.0), 1.0))
     upper = p > 0.5  # count the failures instead, so that (1 - p) ** n cannot underflow
     u, p = np.where(upper, np.minimum(1.0 - u, 1.0 - 2.0**-53), u), np.where(upper, 1.0 - p, p)
     ratio = np.divide(p, 1.0 - p, out=np.zeros_like(p), where=p < 1.0)

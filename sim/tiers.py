@@ -207,7 +207,7 @@ class TierBook:
         """
         reach = (1.0 - self.min_score) * np.where(self.requires_certification, 0.5, 1.0)
         reach[0] = 1.0
-        highest = np.clip(reach - np.append(reach[1:], 0.0), 0.0, None)  # P(the highest tier reached is k)
+        highest = np.maximum(reach - np.append(reach[1:], 0.0), 0.0)  # P(the highest tier reached is k)
         return float((highest * self.benefits["margin_bonus"]).sum())
 
     def benefit(self, name: str) -> np.ndarray:
