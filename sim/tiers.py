@@ -285,7 +285,8 @@ def review_partners(book: TierBook, partners: ag.PartnerView, customers, account
         customers: the customer population at the end of the quarter.
         accounts: accounts in each partner's book.
         t: the quarter.
-        revenue: the quarter's :class:`sim.revenue.Revenue`.
+        revenue: the quarter's :class:`sim.revenue.Revenue` (its ``served`` customers, the vendor's paying
+            customers with a partner, are those the review counts as reached).
         renewals: the quarter's :class:`sim.sales.Renewals`.
         closes: the quarter's :class:`sim.sales.Closed` records.
         exit_grace: quarters of selling before red reviews count toward an exit.
