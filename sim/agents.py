@@ -141,6 +141,17 @@ class PartnerPopulation:
             partners.ramp_left[ids] = 0
 
 
+def _state_table(states: tuple[int, ...]) -> np.ndarray:
+    """A lookup table over the lifecycle states: True for ``states`` (an ``isin`` by one gather)."""
+    table = _STATE_TABLES.get(states)
+    if table is None:
+        table = _STATE_TABLES[states] = np.isin(np.arange(len(STATES)), states)
+    return table
+
+
+_STATE_TABLES: dict[tuple[int, ...], np.ndarray] = {}
+
+
 class PartnerView:
     """The partners as one vendor sees them: the shared columns and its own relationship rows.
 
@@ -171,7 +182,7 @@ class PartnerView:
 
     def in_states(self, *states: int) -> np.ndarray:
         """Return a boolean mask of partners in any of ``states``."""
-        return np.isin(self.state, states)
+        return _state_table(states)[self.state]
 
     def productivity(self, route_quality: float) -> np.ndarray:
         """Selling productivity in [0, 1]: half while uncertified.

@@ -220,7 +220,10 @@ class CustomerPopulation:
         """
         if partner_ids.size == 0:
             return np.empty(0, dtype=np.int64)
-        mine = np.isin(self.partner, partner_ids)
+        # Whether each customer's partner left: a table over partner ids (no partner, -1, reads its last, False, entry).
+        left = np.zeros(int(partner_ids.max()) + 2, dtype=bool)
+        left[partner_ids] = True
+        mine = left[np.minimum(self.partner, left.size - 1)]
         if self.vendors > 1:
             mine &= self.vendor == vendor
         ids = np.flatnonzero(mine)

@@ -43,17 +43,24 @@ def _mix(z: int) -> int:
     return z ^ (z >> 31)
 
 
+_GOLDEN_U64, _MUL1_U64, _MUL2_U64 = np.uint64(_GOLDEN), np.uint64(_MUL1), np.uint64(_MUL2)
+_SHIFT_30, _SHIFT_27, _SHIFT_31, _SHIFT_11 = np.uint64(30), np.uint64(27), np.uint64(31), np.uint64(11)
+
+
 def _mix_array(ids: np.ndarray, key: int) -> np.ndarray:
     """``_mix(key + ids * golden)`` elementwise, as the top 53 bits (uint64, wrapping arithmetic)."""
     z = np.asarray(ids).astype(np.uint64)
-    z *= np.uint64(_GOLDEN)
+    z *= _GOLDEN_U64
     z += np.uint64(key)
-    z ^= z >> np.uint64(30)
-    z *= np.uint64(_MUL1)
-    z ^= z >> np.uint64(27)
-    z *= np.uint64(_MUL2)
-    z ^= z >> np.uint64(31)
-    z >>= np.uint64(11)
+    shifted = z >> _SHIFT_30
+    z ^= shifted
+    z *= _MUL1_U64
+    np.right_shift(z, _SHIFT_27, out=shifted)
+    z ^= shifted
+    z *= _MUL2_U64
+    np.right_shift(z, _SHIFT_31, out=shifted)
+    z ^= shifted
+    z >>= _SHIFT_11
     return z
 
 
@@ -64,10 +71,14 @@ def _unit_interval(ids: np.ndarray, key: int, offset: float) -> np.ndarray:
     them in cache, which makes a million ids about 1.6x faster than one pass each.
     """
     ids = np.asarray(ids)
-    out = np.empty(ids.size)
-    for start in range(0, ids.size, _CHUNK):
-        out[start:start + _CHUNK] = _mix_array(ids[start:start + _CHUNK], key)
-    out += offset
+    if ids.size <= _CHUNK:  # one chunk (most draws): no buffer to fill
+        out = _mix_array(ids, key).astype(np.float64)
+    else:
+        out = np.empty(ids.size)
+        for start in range(0, ids.size, _CHUNK):
+            out[start:start + _CHUNK] = _mix_array(ids[start:start + _CHUNK], key)
+    if offset:  # hashes are whole numbers >= 0, so adding a zero offset would change nothing
+        out += offset
     out *= _TO_UNIT
     return out
 
@@ -108,7 +119,7 @@ class Draws:
 
     def scalar(self) -> float:
         """One uniform in [0, 1) (a draw for a single event, such as rounding a capacity)."""
-        return float(self.uniform(np.zeros(1, dtype=np.int64))[0])
+        return (_mix(self._next_key()) >> 11) * _TO_UNIT  # id 0's number, as uniform() gives it, without arrays
 
 
 def stochastic_round(x: float, u: float) -> int:

@@ -104,7 +104,7 @@ def binomial_quantile(u: np.ndarray, n: np.ndarray, p: np.ndarray) -> np.ndarray
         >>> binomial_quantile(np.array([0.1, 0.5, 0.99]), np.array([4, 4, 4]), np.array([0.5, 0.5, 0.5])).tolist()
         [1, 2, 4]
     """
-    u, n, p = np.broadcast_arrays(np.asarray(u, float), np.asarray(n, np.int64), np.clip(p, 0.0, 1.0))
+    u, n, p = np.broadcast_arrays(np.asarray(u, float), np.asarray(n, np.int64), np.minimum(np.maximum(p, 0.0), 1.0))
     upper = p > 0.5  # count the failures instead, so that (1 - p) ** n cannot underflow
     u, p = np.where(upper, np.minimum(1.0 - u, 1.0 - 2.0**-53), u), np.where(upper, 1.0 - p, p)
     ratio = np.divide(p, 1.0 - p, out=np.zeros_like(p), where=p < 1.0)
@@ -151,7 +151,7 @@ def assign_sellers(shares: list, sellers: np.ndarray, draws: list[Draws]) -> lis
 
 
 def split_effort(startups: list, rivals: list, behavior, services_ratio: float, draws: list[Draws],
-                 inertia: float = 0.0) -> list[Effort]:
+                 inertia: float = 0.0, utilities: list | None = None) -> list[Effort]:
     """Partners split their sellers across the vendors they carry; returns each startup's effort.
 
     Every vendor offers a utility (:meth:`sim.vendors.VendorAgent.utility`,
@@ -170,14 +170,18 @@ def split_effort(startups: list, rivals: list, behavior, services_ratio: float, 
         services_ratio: services revenue per unit of deal value.
         draws: each startup's draws of the quarter for its partners' sellers.
         inertia: share of last quarter's split a partner keeps.
+        utilities: the startups' utilities (:meth:`sim.vendors.VendorAgent.utility`) if already computed
+            this quarter.
     """
-    startup_u = [v.utility(behavior, services_ratio) for v in startups]
+    startup_u = utilities if utilities is not None else [v.utility(behavior, services_ratio) for v in startups]
     rival_u = [r.utility(behavior, services_ratio) for r in rivals]
     carried = [v.partners.in_states(*ag.PARTNERED_STATES) for v in startups]
+    # Another startup's utility for the partners that carry it (-inf, no share, elsewhere).
+    carried_u = [np.where(carried[j], u, -np.inf) for j, u in enumerate(startup_u)] if len(startups) > 1 else []
     shares = []
     for k, vendor in enumerate(startups):
         p = vendor.partners
-        others = [np.where(carried[j], u, -np.inf) for j, u in enumerate(startup_u) if j != k]
+        others = [u for j, u in enumerate(carried_u) if j != k]
         share = np.where(p.is_marketplace, 1.0, logit_share([startup_u[k], *others, *rival_u]))
         if inertia:
             share = inertia * p.effort_share + (1.0 - inertia) * share

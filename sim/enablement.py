@@ -42,7 +42,7 @@ def progress_ramp_and_certification(partners: ag.PartnerPopulation, t: int) -> N
     p.selling_since[ready] = t
     p.cert_left[ready] = p.certification_quarters[ready]
     studying = p.in_states(*ag.SELLING_STATES) & ~p.certified & (p.recruited_quarter >= 0)
-    studying &= ~np.isin(np.arange(p.size), ready)
+    studying[ready] = False
     p.cert_left[studying] = np.maximum(p.cert_left[studying] - 1, 0)
     done = studying & (p.cert_left == 0)
     p.certified[done] = True

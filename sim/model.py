@@ -31,7 +31,7 @@ returns a small immutable record of what happened:
 from __future__ import annotations
 
 import hashlib
-from functools import partial
+from functools import lru_cache, partial
 
 import mesa
 import numpy as np
@@ -61,6 +61,8 @@ STREAMS: tuple[str, ...] = ("outreach_slots", "outreach", "accept", "cascade", "
                             "close", "attach", "adopt", "source", "sourcer", "marketplace", "influence",
                             "conflict", "terms", "close_again", "attach_again", "choose",
                             "seller_choice")
+
+_STREAM_INDEX = {purpose: i for i, purpose in enumerate(STREAMS)}
 
 # The vendors' own series, collected by Mesa's DataCollector each quarter.
 VENDOR_REPORTERS = {"vendor": "name", "stage": "stage", "product_readiness": "readiness",
@@ -148,7 +150,7 @@ class EcosystemModel(mesa.Model):
             spawned = np.random.SeedSequence(seq.entropy, spawn_key=(*seq.spawn_key, *key), pool_size=seq.pool_size)
             self._stream_keys = {k: v for k, v in self._stream_keys.items() if k[0] == t}
             self._stream_keys[key] = spawned.generate_state(len(STREAMS), np.uint64)
-        return Draws(int(self._stream_keys[key][STREAMS.index(purpose)]))
+        return Draws(int(self._stream_keys[key][_STREAM_INDEX[purpose]]))
 
     def _vendor_stream(self, t: int, vendor: VendorAgent):
         """``stream(purpose)`` for a vendor's own decisions this quarter."""
@@ -164,7 +166,8 @@ class EcosystemModel(mesa.Model):
             self.lever_history.append(strategies.move(startups, t, self.lever_history, self.last))
         for v in startups:
             paying = c.active_mask(v.index)
-            v.assess_stage(int(paying.sum()), float(c.contract_value[paying].sum()))
+            ids = np.flatnonzero(paying)  # gathering by ids: the same values as by the mask, sooner
+            v.assess_stage(ids.size, float(c.contract_value[ids].sum()))
             v.assess_routes(v.partners)
             progress_ramp_and_certification(v.partners, t)
             update_installed_share(v.partners, self.coverage, paying, v.index)
@@ -173,10 +176,12 @@ class EcosystemModel(mesa.Model):
             recruitment[v] = recruit(v.partners, v, t, self._vendor_stream(t, v), behavior, carried_offers[v.index])
         for v in startups:
             onboarding[v] = start_onboarding(v.partners, v, self._vendor_stream(t, v)("enablement_slots"))
-        dropped = settle_portfolios(startups, behavior, market.services_ratio)
+        # Partners' utility of each startup: dropping one changes none of what it weighs, so it serves both steps.
+        utilities = [v.utility(behavior, market.services_ratio) for v in startups] if self.multi_vendor else None
+        dropped = settle_portfolios(startups, behavior, market.services_ratio, utilities)
         seller_draws = [self._vendor_stream(t, v)("seller_choice") for v in startups]
         efforts = split_effort(startups, self.rivals, behavior, market.services_ratio, seller_draws,
-                               behavior.effort_inertia)
+                               behavior.effort_inertia, utilities)
         renewals = sales.renew(c, self.churn_table, market, t, stream("renew"))
         first = sales.close(c, startups, t, stream("close"), stream("attach"))
         pushes = []
@@ -245,6 +250,7 @@ def _direct_cover(spec) -> np.ndarray:
     return np.array([spec.company.direct_coverage.get(s, 0.0) for s in SEGMENTS])
 
 
+@lru_cache(maxsize=256)
 def _name_key(name: str) -> int:
     """A vendor name as a 32-bit integer key of its random streams."""
     return int.from_bytes(hashlib.sha256(name.encode()).digest()[:4], "little")

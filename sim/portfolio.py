@@ -27,15 +27,18 @@ from sim import agents as ag
 __all__ = ["settle_portfolios"]
 
 
-def settle_portfolios(startups: list, behavior, services_ratio: float) -> list[np.ndarray]:
+def settle_portfolios(startups: list, behavior, services_ratio: float,
+                      utilities: list | None = None) -> list[np.ndarray]:
     """Apply the portfolio limit and the trailing-offer rule; returns the partners each startup lost.
 
     With one startup nothing changes (there is no other startup to compare with).
+    ``utilities``: the startups' utilities (:meth:`sim.vendors.VendorAgent.utility`) if
+    already computed this quarter.
     """
     lost = [np.empty(0, dtype=np.int64) for _ in startups]
     if len(startups) < 2:
         return lost
-    utility = np.array([v.utility(behavior, services_ratio) for v in startups])
+    utility = np.array(utilities if utilities is not None else [v.utility(behavior, services_ratio) for v in startups])
     carried = np.array([v.partners.in_states(*ag.PARTNERED_STATES) for v in startups])
     dropped = _over_limit(utility, carried, startups[0].partners.portfolio_limit)
     dropped |= _trailing(startups, utility, carried & ~dropped, behavior)

@@ -96,11 +96,18 @@ class Recorder:
 
     def record(self, t: int, flows: QuarterFlows, customers, vendor) -> None:
         """Store quarter ``t``'s row and partner rows from its records and the end-of-quarter state."""
-        self.rows.append(self._quarter_row(t, flows, customers, vendor))
+        c = customers
+        # The vendor's paying customers and open opportunities (ids, ascending); nothing has moved a customer
+        # into or out of either since revenue was recognised.
+        paying = flows.revenue.paying
+        if paying is None:
+            paying = np.flatnonzero(c.active_mask(vendor.index))
+        pipeline = np.flatnonzero((c.state == OPPORTUNITY) & c.of_vendor(vendor.index))
+        self.rows.append(self._quarter_row(t, flows, c, vendor, paying, pipeline))
         self.vendor_series.append({"customers_switched_out": int(flows.renewals.switched.size),
                                    "margin_scale": vendor.program.margin_scale,
                                    "mdf_accrual": vendor.program.mdf_accrual, "price": vendor.price})
-        self._store_partners(t, flows, customers, vendor)
+        self._store_partners(t, flows, c, vendor, paying, pipeline)
 
     # ------------------------------------------------------------------ rows
     @staticmethod
@@ -127,7 +134,7 @@ class Recorder:
             "pocs": int(np.count_nonzero((opps.channel == SOURCED) | (opps.channel == INFLUENCED))),
         }
 
-    def _quarter_row(self, t: int, flows: QuarterFlows, c, vendor) -> dict:
+    def _quarter_row(self, t: int, flows: QuarterFlows, c, vendor, paying: np.ndarray, pipeline: np.ndarray) -> dict:
         p = self.partners
         counts = c.counts(vendor.index)
         deals = self._deal_counts(flows, c)
@@ -141,9 +148,10 @@ class Recorder:
         program_cost = payouts + mdf + enablement
         ecosystem = float(by_channel[[SOURCED, INFLUENCED, MARKETPLACE]].sum())
         new, closed = deals["new_customers"], deals["new_customers"] + deals["lost"]
-        partnered = int(p.in_states(*ag.PARTNERED_STATES).sum())
-        active = int((p.state == ag.ACTIVE).sum())
-        in_pipeline = (c.state == OPPORTUNITY) & c.of_vendor(vendor.index)
+        in_program = p.in_states(*ag.PARTNERED_STATES)
+        by_state = np.bincount(p.state, minlength=len(ag.STATES))
+        partnered = int(by_state[list(ag.PARTNERED_STATES)].sum())
+        active = int(by_state[ag.ACTIVE])
         row = {
             "quarter": t,
             "revenue": revenue,
@@ -151,7 +159,7 @@ class Recorder:
             "revenue_partner_sourced": float(by_channel[SOURCED]),
             "revenue_partner_influenced": float(by_channel[INFLUENCED]),
             "revenue_marketplace": float(by_channel[MARKETPLACE]),
-            "arr": float(c.contract_value[c.active_mask(vendor.index)].sum()),
+            "arr": float(c.contract_value[paying].sum()),  # by ids: the values the mask gives, sooner
             "customers": int(counts[2]),
             "new_customers": new,
             "new_customers_partner": deals["new_customers_partner"],
@@ -165,7 +173,7 @@ class Recorder:
             "partners_partnered": partnered,
             "activation_rate": active / partnered if partnered else 0.0,
             "opportunities": deals["opened"],
-            "pipeline": float(c.opportunity_value[in_pipeline].sum()),
+            "pipeline": float(c.opportunity_value[pipeline].sum()),
             "pocs": deals["pocs"],
             "win_rate": new / closed if closed else np.nan,
             "avg_deal_size": deals["won_value"] / new if new else np.nan,
@@ -191,8 +199,7 @@ class Recorder:
             "route_quality": vendor.route_quality,
         }
         for i, state in enumerate(ag.STATES):
-            row[f"partners_{state}"] = int((p.state == i).sum())
-        in_program = p.in_states(*ag.PARTNERED_STATES)
+            row[f"partners_{state}"] = int(by_state[i])
         for name, count in zip(self.tier_names, vendor.tiers.counts(in_program), strict=True):
             row[f"tier_{name}"] = int(count)
         rag = vendor.tiers.rag[in_program]
@@ -200,11 +207,12 @@ class Recorder:
             row[f"partners_{colour}"] = int((rag == i).sum())
         return row
 
-    def _store_partners(self, t: int, flows: QuarterFlows, c, vendor) -> None:
+    def _store_partners(self, t: int, flows: QuarterFlows, c, vendor, paying: np.ndarray,
+                        pipeline: np.ndarray) -> None:
         p = self.partners
         q = t - 1
-        in_pipeline = np.flatnonzero((c.state == OPPORTUNITY) & (c.partner >= 0) & c.of_vendor(vendor.index))
-        served = np.flatnonzero(c.active_mask(vendor.index) & (c.partner >= 0))
+        in_pipeline = pipeline[c.partner[pipeline] >= 0]
+        served = paying[c.partner[paying] >= 0]
         payout = flows.payouts.per_partner
         d = self.partner_data
         d["state"][q] = p.state

@@ -28,6 +28,7 @@ class Revenue:
     served_amount: np.ndarray  # the revenue each of them brings
     partner_revenue: np.ndarray  # (2 x partners): sourced (and marketplace), influenced
     services_revenue: np.ndarray  # partners' own services revenue, per partner
+    paying: np.ndarray | None = None  # every paying customer of the vendor (ids, ascending)
 
     @property
     def total(self) -> float:
@@ -51,4 +52,4 @@ def recognise(customers: CustomerPopulation, n_partners: int, services_ratio: fl
     services = c.services[served]
     services_revenue = np.bincount(partner[services], minlength=n_partners,
                                    weights=served_amount[services] * services_ratio)
-    return Revenue(by_channel, served, served_amount, partner_revenue, services_revenue)
+    return Revenue(by_channel, served, served_amount, partner_revenue, services_revenue, earning)

@@ -109,8 +109,8 @@ def renew(customers: CustomerPopulation, churn: np.ndarray, market, t: int, draw
     if c.vendors == 1:
         return [Renewals(renewed, churned)]
     was = c.vendor[renewed].copy()
-    switched = c.switch(t, renewed, market.switching_cost, draws)
-    stayed = ~np.isin(renewed, switched)
+    c.switch(t, renewed, market.switching_cost, draws)
+    stayed = c.vendor[renewed] == was  # a customer that switched has another vendor now
     return [Renewals(renewed[(was == v) & stayed], churned[c.vendor[churned] == v], renewed[(was == v) & ~stayed])
             for v in range(c.vendors)]
 
@@ -197,60 +197,111 @@ def choose_adopters(customers: CustomerPopulation, coverage: Coverage, startups:
     (``w_v``: the vendor's win rate in its segment) and chooses vendor ``v`` with
     probability proportional to ``a_v / w_v``: market share emerges from these hazards.
 
-    Customers are taken a cache-sized block at a time, so the temporaries of a block
-    stay in cache however many customers there are, and the hazards are computed for
-    the whole block with contiguous array operations (most customers are prospects)
-    while only prospects draw. Each customer's draws are fixed by its id, so the
-    blocks change nothing but the speed.
+    Customers are taken a cache-sized block at a time, and each block's draws are one
+    call per stream, in block order. Only prospects draw, so the hazards are computed
+    for the block's prospects only, each vendor's with the arithmetic of
+    :func:`sim.deals.adoption_hazard`; which vendor a prospect chooses is worked out
+    only for the prospects that enter. Each customer's draws are fixed by its id and
+    its block.
 
     Returns:
         One :class:`Adopters` per startup, in order.
     """
     c = customers
-    cross_brand = market.adoption.cross_brand
-    price_weight = [v.price ** -market.price_elasticity if len(startups) > 1 else 1.0 for v in startups]
+    several = len(startups) > 1
+    cross_brand = market.adoption.cross_brand if several else 0.0
     c.refresh_word_of_mouth()
-    indptr, partner_of_entry = coverage.matrix.indptr, coverage.matrix.indices
+    everyone = _push_of_everyone(coverage, pushes, np.count_nonzero(c.state == PROSPECT))
+    by_partner = None if everyone is not None else np.array([push.partner for push in pushes]).T.copy()
     parts: list[list] = [[] for _ in startups]
     for start in range(0, c.size, BLOCK):
         stop = min(start + BLOCK, c.size)
-        block = slice(start, stop)
-        prospects = np.flatnonzero(c.state[block] == PROSPECT)
-        lo, hi = indptr[start], indptr[stop]
-        entry_of_block = coverage.customer_of_entry[lo:hi] - start
-        segment = c.segment[block]
-        peers = [c.peer_adopted_share(block, v.index) for v in startups]
-        all_peers = sum(peers) if len(startups) > 1 else None
+        ids = start + np.flatnonzero(c.state[start:stop] == PROSPECT)
+        segment = c.segment[ids].astype(np.intp)
+        # Each vendor's push in each prospect's account (vendors x prospects), the same sums as cover @ push.
+        covering = ([push[ids] for push in everyone] if everyone is not None
+                    else (coverage.matrix[ids] @ by_partner).T.copy())
+        peers = [c.peer_adopted_share(ids, v.index) for v in startups]
+        all_peers = None
+        if several and cross_brand:
+            all_peers = peers[0].copy()  # the vendors' shares summed in vendor order
+            for peer in peers[1:]:
+                all_peers += peer
         hazards = []
-        for vendor, push, peer, weight in zip(startups, pushes, peers, price_weight, strict=True):
-            partner_push = np.bincount(entry_of_block, weights=push.partner[partner_of_entry[lo:hi]],
-                                       minlength=stop - start)  # cover @ push for the block's rows
-            others = None if all_peers is None else all_peers - peer
-            hazard = deals.adoption_hazard(vendor.adoption.innovation, vendor.adoption.imitation, partner_push,
-                                           push.marketplace[segment], peer, vendor.segments.win[segment],
-                                           cross_brand, others)
-            hazards.append(hazard if weight == 1.0 else (hazard[0] * weight, *hazard[1:]))
-        chosen = _choose(hazards, prospects, start, adopt_draws, choose_draws)
-        for k, (hazard, entering) in enumerate(zip(hazards, chosen, strict=True)):
-            _, _, partner, market, wom = hazard
-            parts[k].append((start + entering, partner[entering], market[entering], wom[entering]))
+        for vendor, push, partner_push, peer in zip(startups, pushes, covering, peers, strict=True):
+            hazard = _adoption_hazard(vendor, partner_push, push.marketplace.take(segment), peer, segment,
+                                      cross_brand, all_peers)
+            if several:
+                hazard = (hazard[0] * vendor.price ** -market.price_elasticity, *hazard[1:])
+            hazards.append(hazard)
+        for hazard, entering, vendor_parts in zip(hazards, _choose(hazards, ids, adopt_draws, choose_draws), parts,
+                                                  strict=True):
+            _, partner, market_push, wom = hazard
+            vendor_parts.append((ids[entering], partner[entering], market_push[entering], wom[entering]))
     return [Adopters(*(np.concatenate(column) for column in zip(*vendor_parts, strict=True)),
                      direct=vendor.adoption.innovation) for vendor, vendor_parts in zip(startups, parts, strict=True)]
 
 
-def _choose(hazards: list, prospects: np.ndarray, start: int, adopt_draws: Draws,
-            choose_draws: Draws) -> list[np.ndarray]:
-    """Positions (in the block) of the prospects entering a buying process, per vendor."""
+def _push_of_everyone(coverage: Coverage, pushes: list[Push], prospects: int) -> list[np.ndarray] | None:
+    """Each vendor's push summed over the partners covering each customer, or None when few are prospects.
+
+    The sum is ``cover @ push``: a customer's partners added in the order of its
+    coverage row, starting from zero, however it is computed. While most customers
+    are prospects, one bincount per vendor over the coverage entries; with one
+    vendor, always; otherwise None, and each block's prospects get theirs from their
+    own coverage rows (:func:`choose_adopters`).
+    """
+    if len(pushes) > 1 and 2 * prospects <= coverage.matrix.shape[0]:
+        return None
+    return [np.bincount(coverage.customer_of_entry, weights=push.partner[coverage.matrix.indices],
+                        minlength=coverage.matrix.shape[0]) for push in pushes]
+
+
+def _adoption_hazard(vendor, partner_push: np.ndarray, marketplace_push: np.ndarray, peer: np.ndarray,
+                     segment: np.ndarray, cross_brand: float, all_peers: np.ndarray | None) -> tuple:
+    """A vendor's entry hazard and its partner, marketplace and word-of-mouth parts for some prospects.
+
+    The numbers of :func:`sim.deals.adoption_hazard` (``other_share`` is
+    ``all_peers - peer``), in fewer passes: with a positive win rate in every
+    segment customers are in, the division needs no mask.
+    """
+    win = vendor.segments.win
+    if (win[vendor.segments.share > 0] > 0).all():
+        wom = vendor.adoption.imitation * peer
+        if all_peers is not None:
+            wom = wom + cross_brand * (all_peers - peer)
+        entry = vendor.adoption.innovation + partner_push
+        entry += marketplace_push
+        entry += wom
+        entry /= win.take(segment)
+        return np.minimum(1.0, entry, out=entry), partner_push, marketplace_push, wom
+    entry, _, partner_push, marketplace_push, wom = deals.adoption_hazard(
+        vendor.adoption.innovation, vendor.adoption.imitation, partner_push, marketplace_push, peer,
+        win.take(segment), cross_brand, None if all_peers is None else all_peers - peer)
+    return entry, partner_push, marketplace_push, wom
+
+
+def _choose(hazards: list, ids: np.ndarray, adopt_draws: Draws, choose_draws: Draws) -> list[np.ndarray]:
+    """Positions (in ``ids``) of the prospects entering a buying process, per vendor.
+
+    Args:
+        hazards: each vendor's entry hazard of each prospect first (:func:`_adoption_hazard`).
+        ids: the prospects of one block.
+        adopt_draws: the quarter's draws of whether a prospect enters (one call per block).
+        choose_draws: the quarter's draws of the vendor it chooses (one call per block, several vendors).
+    """
     if len(hazards) == 1:
-        hazard = hazards[0][0]
-        return [prospects[adopt_draws.uniform(start + prospects) < hazard[prospects]]]
-    entry = np.array([h[0][prospects] for h in hazards])  # each vendor's entry hazard, uncapped
-    total = entry.sum(axis=0)
-    entering = adopt_draws.uniform(start + prospects) < np.minimum(1.0, total)
-    u = choose_draws.uniform(start + prospects) * total
+        return [np.flatnonzero(adopt_draws.uniform(ids) < hazards[0][0])]
+    total = hazards[0][0].copy()  # the vendors' entry hazards added in vendor order, uncapped
+    for hazard in hazards[1:]:
+        total += hazard[0]
+    entering = np.flatnonzero(adopt_draws.uniform(ids) < np.minimum(1.0, total))
+    # Each id's draw is its own, so drawing for the entering prospects alone gives them the same numbers.
+    u = choose_draws.uniform(ids[entering]) * total[entering]
+    entry = np.array([hazard[0][entering] for hazard in hazards])
     pick = (u[None, :] >= np.cumsum(entry, axis=0)).sum(axis=0)  # the vendor whose band holds u
     pick = np.minimum(pick, len(hazards) - 1)
-    return [prospects[entering & (pick == k)] for k in range(len(hazards))]
+    return [entering[pick == k] for k in range(len(hazards))]
 
 
 def open_opportunities(customers: CustomerPopulation, coverage: Coverage, vendor, engagement: np.ndarray,

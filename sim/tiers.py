@@ -48,7 +48,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim import agents as ag
-from sim.customers import ACTIVE, OPPORTUNITY
+from sim.customers import OPPORTUNITY
 
 __all__ = ["RAG", "TierBook", "Indicators", "Review", "percentile_rank", "scorecard", "rag", "target_tier",
            "hysteresis", "review_partners"]
@@ -113,8 +113,9 @@ def scorecard(ind: Indicators, mask: np.ndarray, weights) -> tuple[np.ndarray, n
     Returns:
         (score, reach, alignment, performance).
     """
-    reach = np.mean([percentile_rank(ind.accounts, mask), percentile_rank(ind.reached, mask)], axis=0)
-    alignment = np.mean([ind.alignment, ind.certified.astype(float), ind.effort_share], axis=0)
+    # Means of two and three components, added in order and divided (what np.mean over the stacked rows does).
+    reach = (percentile_rank(ind.accounts, mask) + percentile_rank(ind.reached, mask)) / 2
+    alignment = (ind.alignment + ind.certified.astype(float) + ind.effort_share) / 3
     alignment = np.where(mask, alignment, np.nan)
     with np.errstate(invalid="ignore"):
         evidence = np.array([percentile_rank(ind.revenue, mask), percentile_rank(ind.qualified_pipeline, mask),
@@ -206,7 +207,7 @@ class TierBook:
         """
         reach = (1.0 - self.min_score) * np.where(self.requires_certification, 0.5, 1.0)
         reach[0] = 1.0
-        highest = np.clip(reach - np.append(reach[1:], 0.0), 0.0, None)  # P(the highest tier reached is k)
+        highest = np.maximum(reach - np.append(reach[1:], 0.0), 0.0)  # P(the highest tier reached is k)
         return float((highest * self.benefits["margin_bonus"]).sum())
 
     def benefit(self, name: str) -> np.ndarray:
@@ -242,8 +243,8 @@ class TierBook:
         cfg = self.config
         self.score[:] = scorecard(indicators, scored, cfg.weights)
         self.rag = rag(self.score[0], cfg.green, cfg.red)
-        target = target_tier(np.nan_to_num(self.score[0]), indicators.certified, self.min_score,
-                             self.requires_certification)
+        scored_or_zero = np.where(np.isnan(self.score[0]), 0.0, self.score[0])  # np.nan_to_num: scores are finite
+        target = target_tier(scored_or_zero, indicators.certified, self.min_score, self.requires_certification)
         tier, streak, pending = hysteresis(self.tier, self.streak, self.pending, target,
                                            cfg.promote_after_reviews, cfg.demote_after_reviews)
         self.tier = np.where(scored, tier, self.tier)
@@ -284,7 +285,8 @@ def review_partners(book: TierBook, partners: ag.PartnerView, customers, account
         customers: the customer population at the end of the quarter.
         accounts: accounts in each partner's book.
         t: the quarter.
-        revenue: the quarter's :class:`sim.revenue.Revenue`.
+        revenue: the quarter's :class:`sim.revenue.Revenue` (its ``served`` customers, the vendor's paying
+            customers with a partner, are those the review counts as reached).
         renewals: the quarter's :class:`sim.sales.Renewals`.
         closes: the quarter's :class:`sim.sales.Closed` records.
         exit_grace: quarters of selling before red reviews count toward an exit.
@@ -297,9 +299,8 @@ def review_partners(book: TierBook, partners: ag.PartnerView, customers, account
     book.observe(t, revenue=revenue.partner_revenue.sum(axis=0), won=won, lost=lost, renewed=renewed, churned=churned)
     if not book.is_review(t):
         return Review(False, np.empty(0, dtype=np.int64))
-    with_partner = (c.partner >= 0) & (c.vendor == vendor)
-    in_pipeline = np.flatnonzero((c.state == OPPORTUNITY) & with_partner)
-    served = np.flatnonzero((c.state == ACTIVE) & with_partner)
+    in_pipeline = np.flatnonzero((c.state == OPPORTUNITY) & (c.partner >= 0) & (c.vendor == vendor))
+    served = revenue.served  # the vendor's paying customers with a partner, as recognised this quarter
     reached = np.bincount(c.partner[np.concatenate([in_pipeline, served])], minlength=n)
     qualified = np.bincount(c.partner[in_pipeline], minlength=n,
                             weights=c.opportunity_value[in_pipeline] * c.win_prob[in_pipeline])
